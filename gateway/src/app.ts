@@ -1,0 +1,87 @@
+/**
+ * Builds the gateway's Fastify app: request ids, the contract's routes, 404 and 405 in the
+ * error shape, and one log line per request. Listening is left to the caller, so tests can
+ * `inject()` or bind port 0.
+ */
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { AJV_OPTIONS, addNumericFormats, methodNotAllowed, notFound } from "@gw/micro";
+import type { App, GatewayDeps } from "./context.js";
+import { GATEWAY_ID, errorHandler } from "./errors.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
+import { healthRoutes } from "./routes/health.js";
+import { orderRoutes } from "./routes/orders.js";
+import { productRoutes } from "./routes/products.js";
+import { rpcRoutes } from "./routes/rpc.js";
+import { userRoutes } from "./routes/users.js";
+
+/** DESIGN.md section 2: request bodies are limited to 1 MiB. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+export interface GatewayOptions extends GatewayDeps {
+  readonly logger: FastifyBaseLogger;
+}
+
+export function buildGateway(options: GatewayOptions): App {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    requestIdLogLabel: "requestId",
+    genReqId: requestIdOf,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    ajv: { customOptions: AJV_OPTIONS, plugins: [addNumericFormats] },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? "unknown", status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100 },
+      "request",
+    );
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    void reply.code(404).send(notFound(GATEWAY_ID, `no route for ${request.method} ${path}`).toJSON());
+  });
+
+  const known = collectMethods(app);
+  for (const routes of [healthRoutes, userRoutes, productRoutes, orderRoutes, rpcRoutes]) routes(app, options);
+  app.register(async (instance) => answerWrongMethods(instance as unknown as App, known));
+  return app;
+}
+
+/** Records, per path, the methods that have a route. */
+function collectMethods(app: App): Map<string, Set<string>> {
+  const known = new Map<string, Set<string>>();
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const set = known.get(route.url) ?? new Set<string>();
+    for (const m of methods) set.add(m);
+    known.set(route.url, set);
+  });
+  return known;
+}
+
+/** A wrong method on a known path is a 405 with `Allow`, not a 404. */
+function answerWrongMethods(app: App, known: Map<string, Set<string>>): void {
+  for (const [url, methods] of [...known]) {
+    const others = METHODS.filter((m) => !methods.has(m));
+    if (others.length === 0) continue;
+    const allow = METHODS.filter((m) => methods.has(m)).join(", ");
+    app.route({
+      method: others,
+      url,
+      handler: async (request, reply) => {
+        void reply.header("allow", allow).code(405);
+        return methodNotAllowed(GATEWAY_ID, `${request.method} is not allowed on ${url}; allowed: ${allow}`).toJSON();
+      },
+    });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Every gateway error leaves in go-micro's shape with the HTTP status equal to `code`.
+ * Fastify's own failures (bad JSON, body too large, schema violations) are translated here,
+ * and nothing internal reaches a client in a 5xx: the logs get it, under the request id.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { MicroError, badRequest, describeValidationError, internal, isMicroError, payloadTooLarge } from "@gw/micro";
+
+export const GATEWAY_ID = "gateway";
+
+export function toWireError(error: FastifyError | Error): MicroError {
+  if (isMicroError(error)) return error;
+  const e = error as FastifyError;
+  if (e.validation) return badRequest(GATEWAY_ID, describeValidationError(e.validation, e.validationContext ?? "body"));
+  switch (e.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return payloadTooLarge(GATEWAY_ID, "body: exceeds the 1 MiB limit");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return badRequest(GATEWAY_ID, "body: is required");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new MicroError(GATEWAY_ID, 415, "content-type: must be application/json");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return badRequest(GATEWAY_ID, "body: is not valid JSON");
+  }
+  if (error instanceof SyntaxError) return badRequest(GATEWAY_ID, "body: is not valid JSON");
+  const status = e.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return new MicroError(GATEWAY_ID, status, e.message);
+  return internal(GATEWAY_ID, "internal error");
+}
+
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const wire = toWireError(error);
+  if (wire.code >= 500) {
+    const cause = isMicroError(error) ? (error.cause ?? error) : error;
+    request.log.error({ err: cause, code: wire.code }, wire.detail);
+  }
+  void reply.code(wire.code).send(wire.toJSON());
+}

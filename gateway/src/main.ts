@@ -1,0 +1,52 @@
+/**
+ * The gateway program: the single HTTP entry point, on PORT (default 8080).
+ */
+import {
+  CachedRegistry,
+  Client,
+  RoundRobinSelector,
+  createLogger,
+  loadConfig,
+  readMicroEnv,
+  registryFromEnv,
+  transportFromEnv,
+} from "@gw/micro";
+import { orders, products, users } from "@gw/proto";
+import { buildGateway } from "./app.js";
+
+const config = loadConfig("gateway", (env) => ({
+  micro: readMicroEnv(env),
+  port: env.int("PORT", 8080, { min: 0, max: 65535 }),
+  host: env.string("HOST", "127.0.0.1"),
+}));
+
+const logger = createLogger("gateway", config.micro.logLevel);
+const registry = registryFromEnv(config.micro);
+const cached = new CachedRegistry(registry);
+const client = new Client({
+  contracts: [users, products, orders] as const,
+  selector: new RoundRobinSelector(cached),
+  transport: transportFromEnv(config.micro).client(),
+  timeoutMs: config.micro.clientTimeoutMs,
+});
+const app = buildGateway({ client, registry: cached, logger });
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  const force = setTimeout(() => process.exit(1), config.micro.shutdownTimeoutMs + 1000);
+  force.unref();
+  await app.close();
+  await client.close();
+  await cached.close();
+  await registry.close();
+  logger.info("stopped");
+  process.exit(0);
+}
+process.once("SIGTERM", (s) => void stop(s));
+process.once("SIGINT", (s) => void stop(s));
+
+const address = await app.listen({ port: config.port, host: config.host });
+logger.info({ address, registry: registry.name }, `gateway listening on ${address}`);

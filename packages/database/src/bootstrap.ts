@@ -1,0 +1,69 @@
+/**
+ * Opens a service's own database from the environment, the same way in every service:
+ * `DATABASE_URL` selects PostgreSQL, else PGlite under `DATA_DIR/<service>`; migrations run,
+ * and the demo data is seeded on the first start only. A failure stops the program with one line.
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Env, type Logger, loadConfig } from "@gw/micro";
+import { DataDirLockedError, type Database } from "./index.js";
+import { migrate, seedOnce } from "./migrate.js";
+import { openDatabase } from "./open.js";
+
+export interface ServiceDatabaseOptions {
+  readonly service: string;
+  /** A folder of timestamped `.sql` migrations. */
+  readonly migrations: URL;
+  /** Demo data, inserted once on the first start unless `SEED_DEMO_DATA=false`. */
+  readonly seed?: URL;
+  readonly logger: Logger;
+  readonly env?: Env;
+}
+
+export interface DatabaseConfig {
+  readonly url: string | undefined;
+  readonly dataDir: string;
+  readonly poolSize: number;
+  readonly seed: boolean;
+}
+
+export function readDatabaseConfig(service: string, env?: Env): DatabaseConfig {
+  return loadConfig(
+    service,
+    (e) => ({
+      url: e.url("DATABASE_URL", ["postgres:", "postgresql:"]),
+      dataDir: join(resolve(e.string("DATA_DIR", ".data")), service),
+      poolSize: e.int("DATABASE_POOL_SIZE", 10, { min: 1, max: 1000 }),
+      seed: e.bool("SEED_DEMO_DATA", true),
+    }),
+    env,
+  );
+}
+
+export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<Database> {
+  const config = readDatabaseConfig(options.service, options.env);
+  const started = performance.now();
+  let db: Database;
+  try {
+    db = await openDatabase({ url: config.url, dataDir: config.dataDir, poolSize: config.poolSize });
+  } catch (error) {
+    const reason = error instanceof DataDirLockedError ? error.message : describe(error);
+    options.logger.fatal({ err: error }, `cannot open the database: ${reason}`);
+    process.stderr.write(`${options.service}: cannot open the database: ${reason}\n`);
+    process.exit(1);
+  }
+  const applied = await migrate(db, fileURLToPath(options.migrations));
+  const seeded = config.seed && options.seed ? await seedOnce(db, "demo", readFileSync(options.seed, "utf8")) : false;
+  options.logger.info(
+    { kind: db.kind, dataDir: db.kind === "pglite" ? config.dataDir : undefined, applied, seeded, ms: Math.round(performance.now() - started) },
+    "database ready",
+  );
+  return db;
+}
+
+/** A connection failure's code, never its connection string. */
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? `database unreachable (${code})` : "database unreachable";
+}

@@ -1,0 +1,153 @@
+/**
+ * The behaviour every `Database` implementation must show, as one suite that each implementation's
+ * test file runs (Hono's router conformance cases, STYLE.md). A service's store is written once
+ * against the interface, so PGlite and PostgreSQL must agree on types, transactions and errors.
+ *
+ * `open` returns the database under test, or undefined when the test was skipped (see
+ * `requirePostgres`). The caller owns its lifecycle: tests create tables with unique names, so one
+ * database may serve the whole suite.
+ */
+
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { isUniqueViolation, type Database } from "./index.js";
+import { migrate, seedOnce } from "./migrate.js";
+
+export type OpenForTest = (t: TestContext) => Promise<Database | undefined>;
+
+let tables = 0;
+/** A table name no other test of this process uses. */
+function table(stem: string): string {
+  return `${stem}_${process.pid}_${++tables}`;
+}
+
+/** Registers the suite's tests, titled `<label> - <behaviour>`. */
+export function databaseConformance(label: string, open: OpenForTest): void {
+  typeCases(label, open);
+  transactionCases(label, open);
+  concurrencyAndMigrationCases(label, open);
+}
+
+function typeCases(label: string, open: OpenForTest): void {
+  test(`${label} - query binds parameters and returns rows`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const rows = await db.query("SELECT $1::int + $2::int AS sum, $3::text AS text", [2, 3, "x"]);
+    assert.deepEqual(rows, [{ sum: 5, text: "x" }]);
+    assert.deepEqual(await db.query("SELECT 1 AS one WHERE false"), []);
+  });
+
+  test(`${label} - bigint and numeric come back as numbers, 99.99 exactly`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const name = table("money");
+    await db.query(`CREATE TABLE ${name} (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)`);
+    const inserted = await db.query(`INSERT INTO ${name} (amount) VALUES ($1) RETURNING id, amount`, [99.99]);
+    assert.deepEqual(inserted, [{ id: 1, amount: 99.99 }]);
+    const [big] = await db.query(`SELECT $1::bigint AS max, count(*) AS n, sum(amount) AS total FROM ${name}`, [
+      Number.MAX_SAFE_INTEGER,
+    ]);
+    assert.deepEqual(big, { max: Number.MAX_SAFE_INTEGER, n: 1, total: 99.99 });
+  });
+
+  test(`${label} - timestamptz comes back as a Date`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const [row] = await db.query<{ at: Date }>("SELECT '2026-11-24T10:20:30.123Z'::timestamptz AS at");
+    assert.ok(row?.at instanceof Date);
+    assert.equal(row.at.toISOString(), "2026-11-24T10:20:30.123Z");
+  });
+
+}
+
+function transactionCases(label: string, open: OpenForTest): void {
+  test(`${label} - transaction commits when fn resolves`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const name = table("tx_commit");
+    await db.query(`CREATE TABLE ${name} (id int PRIMARY KEY)`);
+    const result = await db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${name} VALUES ($1)`, [1]);
+      await tx.exec(`INSERT INTO ${name} VALUES (2); INSERT INTO ${name} VALUES (3)`);
+      return "done";
+    });
+    assert.equal(result, "done");
+    assert.deepEqual(await db.query(`SELECT id FROM ${name} ORDER BY id`), [{ id: 1 }, { id: 2 }, { id: 3 }]);
+  });
+
+  test(`${label} - transaction rolls back when fn throws, and rethrows`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const name = table("tx_rollback");
+    await db.query(`CREATE TABLE ${name} (id int PRIMARY KEY)`);
+    const failure = new Error("stop");
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ${name} VALUES ($1)`, [1]);
+        throw failure;
+      }),
+      (error) => error === failure,
+    );
+    assert.deepEqual(await db.query(`SELECT id FROM ${name}`), []);
+    await db.query(`INSERT INTO ${name} VALUES ($1)`, [1]); // the database is usable afterwards
+  });
+
+  test(`${label} - a unique violation is detected by isUniqueViolation`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const name = table("uniq");
+    await db.query(`CREATE TABLE ${name} (email text PRIMARY KEY)`);
+    await db.query(`INSERT INTO ${name} VALUES ($1)`, ["a@example.com"]);
+    await assert.rejects(db.query(`INSERT INTO ${name} VALUES ($1)`, ["a@example.com"]), isUniqueViolation);
+    const inTx = db.transaction((tx) => tx.query(`INSERT INTO ${name} VALUES ($1)`, ["a@example.com"]));
+    await assert.rejects(inTx, isUniqueViolation);
+    assert.equal(isUniqueViolation(new Error("other")), false);
+  });
+
+}
+
+function concurrencyAndMigrationCases(label: string, open: OpenForTest): void {
+  test(`${label} - migrate applies each file once in name order, seedOnce runs once`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const dir = await mkdtemp(join(tmpdir(), "migrations-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const name = table("migrated");
+    await writeFile(join(dir, "20261124000002_add_column.sql"), `ALTER TABLE ${name} ADD COLUMN note text;`);
+    const create = `CREATE TABLE ${name} (id int PRIMARY KEY);\nCREATE INDEX ON ${name} (id);`;
+    await writeFile(join(dir, "20261124000001_create.sql"), create);
+    await writeFile(join(dir, "README.md"), "not a migration");
+    assert.deepEqual(await migrate(db, dir), ["20261124000001", "20261124000002"]);
+    assert.deepEqual(await migrate(db, dir), []);
+    const seed = `INSERT INTO ${name} (id, note) VALUES (1, 'demo')`;
+    assert.equal(await seedOnce(db, name, seed), true);
+    await db.query(`DELETE FROM ${name}`); // a user removed the demo row; a restart must not bring it back
+    assert.equal(await seedOnce(db, name, seed), false);
+    assert.deepEqual(await db.query(`SELECT * FROM ${name}`), []);
+  });
+
+  test(`${label} - 50 concurrent inserts all land`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const name = table("concurrent");
+    await db.query(`CREATE TABLE ${name} (id int PRIMARY KEY)`);
+    const ids = Array.from({ length: 50 }, (_, i) => i + 1);
+    await Promise.all(ids.map((id) =>
+      id % 2 === 0
+        ? db.query(`INSERT INTO ${name} VALUES ($1)`, [id])
+        : db.transaction((tx) => tx.query(`INSERT INTO ${name} VALUES ($1)`, [id])),
+    ));
+    assert.deepEqual(await db.query(`SELECT count(*) AS n, sum(id) AS s FROM ${name}`), [{ n: 50, s: 1275 }]);
+  });
+
+  test(`${label} - ping answers and stats describe the connections`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    await db.ping();
+    const stats = db.stats();
+    assert.ok(stats.total >= 1 && stats.idle <= stats.total && stats.waiting === 0, JSON.stringify(stats));
+  });
+}

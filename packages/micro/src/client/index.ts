@@ -1,0 +1,134 @@
+/**
+ * The RPC client: `call(service, endpoint, request, options)`. It picks a node through the
+ * selector, sends the call with what remains of the deadline, rebuilds wire errors, and
+ * retries on another node when the request never reached the first one (or, for idempotent
+ * endpoints, when the connection broke mid-call).
+ */
+import { type Codec, jsonCodec } from "../codec/index.js";
+import type { ApiMap, ApiOf, ServiceContract } from "../contract/index.js";
+import { endpointName } from "../contract/index.js";
+import { MicroError, gatewayTimeout, isMicroError, unavailable } from "../errors/index.js";
+import type { CallContext, Metadata } from "../metadata/index.js";
+import type { Node } from "../registry/index.js";
+import type { Selector } from "../selector/index.js";
+import { ConnectionError, ConnectionLostError, type TransportClient } from "../transport/index.js";
+import type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
+
+export type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
+
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+export const DEFAULT_RETRIES = 2;
+
+export interface ClientOptions<Cs extends readonly ServiceContract[]> {
+  readonly selector: Selector;
+  readonly transport: TransportClient;
+  /** The contracts this client calls: they type `call` and say which endpoints are idempotent. */
+  readonly contracts: Cs;
+  readonly codec?: Codec;
+  /** @default 5000 */
+  readonly timeoutMs?: number;
+  /** Further nodes to try after the first. @default 2 */
+  readonly retries?: number;
+  /** Outermost first. */
+  readonly wrappers?: readonly CallWrapper[];
+}
+
+export interface CallOptions {
+  /** The incoming call this one is made for: its deadline bounds ours, its metadata travels on. */
+  readonly context?: CallContext;
+  readonly timeoutMs?: number;
+  readonly metadata?: Metadata;
+  readonly retries?: number;
+}
+
+type Req<A extends ApiMap, S extends keyof A, E extends keyof A[S]> = A[S][E]["request"];
+type Res<A extends ApiMap, S extends keyof A, E extends keyof A[S]> = A[S][E]["response"];
+
+export class Client<Cs extends readonly ServiceContract[]> {
+  private readonly idempotent = new Set<string>();
+  private readonly codec: Codec;
+  private readonly invoke: Invoke;
+
+  constructor(private readonly options: ClientOptions<Cs>) {
+    this.codec = options.codec ?? jsonCodec;
+    for (const contract of options.contracts) {
+      for (const [method, spec] of Object.entries(contract.endpoints)) {
+        if (spec.idempotent) this.idempotent.add(`${contract.name}\u0000${endpointName(contract, method)}`);
+      }
+    }
+    const inner: Invoke = (call) => this.send(call);
+    this.invoke = (options.wrappers ?? []).reduceRight((next, wrap) => wrap(next), inner);
+  }
+
+  /** A typed call: `client.call("users", "UsersService.Get", { id: 1 })`. */
+  call<S extends keyof ApiOf<Cs> & string, E extends keyof ApiOf<Cs>[S] & string>(
+    service: S,
+    endpoint: E,
+    request: Req<ApiOf<Cs>, S, E>,
+    options?: CallOptions,
+  ): Promise<Res<ApiOf<Cs>, S, E>> {
+    return this.callRaw(service, endpoint, request, options) as Promise<Res<ApiOf<Cs>, S, E>>;
+  }
+
+  /** An untyped call to any service, for generic forwarding such as the gateway's `/rpc`. */
+  callRaw(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<unknown> {
+    const now = Date.now();
+    const own = now + (options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    const parent = options.context;
+    const deadline = parent ? Math.min(own, parent.deadline) : own;
+    const metadata = parent ? { ...parent.metadata, ...options.metadata } : (options.metadata ?? {});
+    return this.invoke({
+      service,
+      endpoint,
+      request,
+      metadata,
+      deadline,
+      retries: options.retries ?? this.options.retries ?? DEFAULT_RETRIES,
+      idempotent: this.idempotent.has(`${service}\u0000${endpoint}`),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.options.transport.close();
+  }
+
+  private async send(call: ClientCall): Promise<unknown> {
+    const remaining = call.deadline - Date.now();
+    if (remaining <= 0) throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
+    const signal = AbortSignal.timeout(remaining);
+    const body = this.codec.encode(call.request);
+    const tried = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const node = await this.options.selector.select(call.service, tried);
+      tried.add(node.id);
+      try {
+        const response = await this.options.transport.request(
+          node.address,
+          { service: call.service, endpoint: call.endpoint, metadata: call.metadata, timeoutMs: call.deadline - Date.now(), body },
+          signal,
+        );
+        if (response.ok) return this.codec.decode(response.body);
+        throw MicroError.fromWire(this.codec.decode(response.body), call.service);
+      } catch (error) {
+        const failure = this.failure(error, call, node, signal);
+        if (failure.retry && attempt < call.retries) continue;
+        throw failure.error;
+      }
+    }
+  }
+
+  private failure(error: unknown, call: ClientCall, node: Node, signal: AbortSignal): { error: MicroError; retry: boolean } {
+    if (isMicroError(error)) return { error, retry: false };
+    if (signal.aborted) {
+      return { error: gatewayTimeout(call.service, `${call.service} did not answer in time`, { cause: error }), retry: false };
+    }
+    if (error instanceof ConnectionError) {
+      this.options.selector.markFailed(node);
+      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error }), retry: true };
+    }
+    if (error instanceof ConnectionLostError) {
+      return { error: unavailable(call.service, `connection to ${call.service} lost`, { cause: error }), retry: call.idempotent };
+    }
+    return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false };
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Client middleware: `(next) => invoke` wrappers around every outgoing call, outermost first,
+ * for logging, metrics, tracing and circuit breaking.
+ */
+import type { Metadata } from "../metadata/index.js";
+
+/** One outgoing call as it passes through the wrappers. */
+export interface ClientCall {
+  readonly service: string;
+  readonly endpoint: string;
+  readonly request: unknown;
+  readonly metadata: Metadata;
+  /** Epoch milliseconds. */
+  readonly deadline: number;
+  /** Further nodes that may be tried. */
+  readonly retries: number;
+  /** Declared idempotent by its contract: may be retried after a broken connection. */
+  readonly idempotent: boolean;
+}
+
+export type Invoke = (call: ClientCall) => Promise<unknown>;
+
+export type CallWrapper = (next: Invoke) => Invoke;

@@ -1,0 +1,91 @@
+/**
+ * Environment configuration, validated once at start. A bad or missing value stops the
+ * program with one line naming the variable and what it expects.
+ */
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly got: string | undefined,
+  ) {
+    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class EnvReader {
+  constructor(private readonly env: Env = process.env) {}
+
+  string(name: string, fallback?: string): string {
+    const value = this.optional(name) ?? fallback;
+    if (value === undefined) throw new ConfigError(name, "a value", undefined);
+    return value;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  }
+
+  int(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const min = range.min ?? 0;
+    const max = range.max ?? Number.MAX_SAFE_INTEGER;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+    }
+    return value;
+  }
+
+  oneOf<const T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `one of ${values.join(", ")}`, raw);
+    return raw as T;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["1", "true", "on", "yes"].includes(raw)) return true;
+    if (["0", "false", "off", "no"].includes(raw)) return false;
+    throw new ConfigError(name, "true or false", raw);
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `a URL (${protocols.join(", ")})`, redact(raw));
+    }
+    if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `a URL (${protocols.join(", ")})`, redact(raw));
+    return raw;
+  }
+}
+
+/** Keeps passwords out of the one error line. */
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+/**
+ * Reads configuration with `read`; on a `ConfigError` prints its one line and exits 1,
+ * because a program started with bad configuration must not half-run.
+ */
+export function loadConfig<T>(program: string, read: (env: EnvReader) => T, env: Env = process.env): T {
+  try {
+    return read(new EnvReader(env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${program}: configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+}

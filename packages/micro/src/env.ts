@@ -1,0 +1,93 @@
+/**
+ * The toolkit's environment variables (go-micro's `MICRO_*` names), read and validated once,
+ * and the registry and transport they select. Programs call this instead of wiring parts.
+ */
+import { type Env, type EnvReader, loadConfig } from "./config/index.js";
+import { LOG_LEVELS, type LogLevel, createLogger } from "./logger/index.js";
+import { Service } from "./service/index.js";
+import type { Registry } from "./registry/index.js";
+import { LocalRegistry } from "./registry/local/index.js";
+import { MemoryRegistry } from "./registry/memory.js";
+import type { Transport } from "./transport/index.js";
+import { HttpTransport } from "./transport/http/index.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const REGISTRIES = ["local", "memory"] as const;
+export const TRANSPORTS = ["http"] as const;
+
+export interface MicroEnv {
+  readonly registry: (typeof REGISTRIES)[number];
+  /** For `local`: the shared directory. */
+  readonly registryAddress: string;
+  readonly transport: (typeof TRANSPORTS)[number];
+  readonly serverAddress: string;
+  readonly advertise: string | undefined;
+  readonly registerTtlMs: number;
+  readonly registerIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly clientTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+/** The machine-wide default, so every program on this machine finds the others, as mDNS would. */
+export const DEFAULT_LOCAL_REGISTRY_DIR = join(tmpdir(), "micro-registry");
+
+export function readMicroEnv(env: EnvReader): MicroEnv {
+  const registerTtlMs = env.int("MICRO_REGISTER_TTL_MS", 15_000, { min: 100 });
+  return {
+    registry: env.oneOf("MICRO_REGISTRY", REGISTRIES, "local"),
+    registryAddress: env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR),
+    transport: env.oneOf("MICRO_TRANSPORT", TRANSPORTS, "http"),
+    serverAddress: env.string("MICRO_SERVER_ADDRESS", "127.0.0.1:0"),
+    advertise: env.optional("MICRO_SERVER_ADVERTISE"),
+    registerTtlMs,
+    registerIntervalMs: env.int("MICRO_REGISTER_INTERVAL_MS", Math.floor(registerTtlMs / 3), { min: 50, max: registerTtlMs }),
+    shutdownTimeoutMs: env.int("SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
+    clientTimeoutMs: env.int("MICRO_CLIENT_TIMEOUT_MS", 5000, { min: 1 }),
+    logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+  };
+}
+
+export function registryFromEnv(config: MicroEnv): Registry {
+  switch (config.registry) {
+    case "memory":
+      return new MemoryRegistry();
+    case "local":
+      return new LocalRegistry({ directory: config.registryAddress });
+  }
+}
+
+export function transportFromEnv(config: MicroEnv): Transport {
+  switch (config.transport) {
+    case "http":
+      return new HttpTransport();
+  }
+}
+
+export interface NewServiceOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly env?: Env;
+}
+
+/**
+ * go-micro's `micro.NewService`: a service whose registry, transport, addresses and timings
+ * come from the environment. Exits with one line on bad configuration.
+ */
+export function newService(options: NewServiceOptions): Service {
+  const config = loadConfig(options.name, readMicroEnv, options.env);
+  return new Service({
+    name: options.name,
+    version: options.version,
+    logger: createLogger(options.name, config.logLevel),
+    registry: registryFromEnv(config),
+    transport: transportFromEnv(config),
+    address: config.serverAddress,
+    advertise: config.advertise,
+    registerTtlMs: config.registerTtlMs,
+    registerIntervalMs: config.registerIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    clientTimeoutMs: config.clientTimeoutMs,
+  });
+}

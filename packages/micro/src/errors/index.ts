@@ -1,0 +1,106 @@
+/**
+ * The one error that crosses the wire: go-micro's `{id, code, detail, status}`.
+ * A handler throws it, the transport carries its JSON, and the caller rebuilds it intact,
+ * so the gateway can answer with the same code a backend chose.
+ */
+
+export interface WireError {
+  /** Who produced the error: a service name such as `users`, or `gateway`. */
+  readonly id: string;
+  /** An HTTP status code; the gateway answers with it. */
+  readonly code: number;
+  /** A sentence for a person; never a stack trace, SQL or a connection string. */
+  readonly detail: string;
+  /** The status text of `code`, e.g. `Not Found`. */
+  readonly status: string;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+export function statusText(code: number): string {
+  return STATUS_TEXT[code] ?? (code >= 500 ? "Internal Server Error" : "Error");
+}
+
+export class MicroError extends Error implements WireError {
+  readonly id: string;
+  readonly code: number;
+  readonly detail: string;
+  readonly status: string;
+
+  constructor(id: string, code: number, detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = "MicroError";
+    this.id = id;
+    this.code = code;
+    this.detail = detail;
+    this.status = statusText(code);
+  }
+
+  toJSON(): WireError {
+    return { id: this.id, code: this.code, detail: this.detail, status: this.status };
+  }
+
+  /**
+   * Rebuilds an error from a decoded wire payload. Anything that is not a well-formed wire
+   * error becomes a 500 from `fallbackId`, so a broken peer cannot make us leak its body.
+   */
+  static fromWire(value: unknown, fallbackId: string): MicroError {
+    if (isWireError(value)) return new MicroError(value.id, value.code, value.detail);
+    return internal(fallbackId, "malformed error from " + fallbackId);
+  }
+}
+
+function isWireError(value: unknown): value is WireError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.id === "string" &&
+    typeof v.code === "number" &&
+    Number.isInteger(v.code) &&
+    v.code >= 400 &&
+    v.code <= 599 &&
+    typeof v.detail === "string"
+  );
+}
+
+export function isMicroError(value: unknown): value is MicroError {
+  return value instanceof MicroError;
+}
+
+type Constructor = (id: string, detail: string, options?: { cause?: unknown }) => MicroError;
+const make =
+  (code: number): Constructor =>
+  (id, detail, options) =>
+    new MicroError(id, code, detail, options);
+
+export const badRequest = make(400);
+export const unauthorized = make(401);
+export const forbidden = make(403);
+export const notFound = make(404);
+export const methodNotAllowed = make(405);
+/** go-micro's timeout: the callee's own deadline ran out. */
+export const timeout = make(408);
+export const conflict = make(409);
+export const payloadTooLarge = make(413);
+export const unprocessable = make(422);
+export const tooManyRequests = make(429);
+export const internal = make(500);
+export const unavailable = make(503);
+/** A downstream did not answer within the caller's deadline. */
+export const gatewayTimeout = make(504);

@@ -1,0 +1,32 @@
+/**
+ * @gw/micro: a small toolkit in go-micro's shape. Each concept has its folder; this file
+ * re-exports what programs use.
+ */
+export * from "./errors/index.js";
+export * from "./metadata/index.js";
+export * from "./contract/index.js";
+export * from "./codec/index.js";
+export {
+  type Node,
+  type Service as RegisteredService,
+  type Registry,
+  type RegisterOptions,
+  type WatchEvent,
+  type WatchAction,
+  type Watcher,
+  RegistryError,
+  nodesOf,
+} from "./registry/index.js";
+export { MemoryRegistry } from "./registry/memory.js";
+export { LocalRegistry } from "./registry/local/index.js";
+export { CachedRegistry } from "./registry/cache.js";
+export * from "./selector/index.js";
+export * from "./transport/index.js";
+export { HttpTransport } from "./transport/http/index.js";
+export * from "./client/index.js";
+export * from "./server/index.js";
+export * from "./service/index.js";
+export * from "./config/index.js";
+export * from "./logger/index.js";
+export * from "./validation/index.js";
+export * from "./env.js";

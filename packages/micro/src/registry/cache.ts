@@ -1,0 +1,108 @@
+/**
+ * A caching registry for callers: lookups are served from memory, refreshed when a watch
+ * event says the service changed or when the entry is older than `maxAgeMs`. When the
+ * registry cannot be reached, the last known nodes keep serving.
+ */
+import type { Registry, RegisterOptions, Service, WatchEvent, Watcher } from "./index.js";
+
+export interface CacheOptions {
+  /** Refresh an entry this old even without a watch event. @default 5000 */
+  readonly maxAgeMs?: number;
+}
+
+export const DEFAULT_CACHE_MAX_AGE_MS = 5000;
+
+interface Entry {
+  services: Service[];
+  /** 0 until the first successful lookup. */
+  fetchedAt: number;
+  /** Bumped by every watch event, so a lookup that raced a change is not taken as fresh. */
+  generation: number;
+  valid: boolean;
+  pending: Promise<Service[]> | undefined;
+}
+
+export class CachedRegistry implements Registry {
+  readonly name: string;
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxAgeMs: number;
+  private watcher: Watcher | undefined;
+
+  constructor(
+    private readonly inner: Registry,
+    options: CacheOptions = {},
+  ) {
+    this.name = inner.name;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
+  }
+
+  async getService(name: string): Promise<Service[]> {
+    this.watchOnce();
+    const entry = this.entries.get(name);
+    if (entry?.valid && Date.now() - entry.fetchedAt < this.maxAgeMs) return entry.services;
+    if (entry?.pending) return entry.pending;
+    return this.refresh(name, entry);
+  }
+
+  register(service: Service, options: RegisterOptions): Promise<void> {
+    return this.inner.register(service, options);
+  }
+
+  deregister(service: Service): Promise<void> {
+    return this.inner.deregister(service);
+  }
+
+  listServices(): Promise<Service[]> {
+    return this.inner.listServices();
+  }
+
+  watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
+    return this.inner.watch(listener, options);
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  /** Stops watching. The inner registry belongs to whoever made it, and is left open. */
+  async close(): Promise<void> {
+    this.watcher?.stop();
+    this.watcher = undefined;
+    this.entries.clear();
+  }
+
+  private refresh(name: string, stale: Entry | undefined): Promise<Service[]> {
+    const entry: Entry = stale ?? { services: [], fetchedAt: 0, generation: 0, valid: false, pending: undefined };
+    this.entries.set(name, entry);
+    const generation = entry.generation;
+    entry.pending = this.inner.getService(name).then(
+      (services) => {
+        entry.services = services;
+        entry.fetchedAt = Date.now();
+        entry.valid = entry.generation === generation;
+        entry.pending = undefined;
+        return services;
+      },
+      (error: unknown) => {
+        entry.pending = undefined;
+        // The registry is away: the last known nodes are better than none.
+        if (entry.fetchedAt > 0) return entry.services;
+        this.entries.delete(name);
+        throw error;
+      },
+    );
+    return entry.pending;
+  }
+
+  private watchOnce(): void {
+    if (this.watcher) return;
+    this.watcher = this.inner.watch((event) => this.invalidate(event.service.name));
+  }
+
+  private invalidate(name: string): void {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    entry.generation++;
+    entry.valid = false;
+  }
+}

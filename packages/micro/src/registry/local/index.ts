@@ -1,0 +1,127 @@
+/**
+ * The local registry: serverless discovery between processes on one machine, through a shared
+ * folder. Each node is one JSON file that its process rewrites on every refresh; a process that dies
+ * stops refreshing, and its node expires for everyone. No daemon, no network, no multicast, so it
+ * also works in containers and sandboxes where mDNS hears nothing.
+ */
+import * as fsp from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  type NodeRecord,
+  type Registry,
+  type RegisterOptions,
+  type Service,
+  type WatchEvent,
+  type Watcher,
+  RegistryError,
+  recordsOf,
+  servicesOf,
+} from "../index.js";
+import { Watchers } from "../watchers.js";
+import { checkSegment, readRecords, recordPath, writeRecord } from "./records.js";
+import { DirectoryTail } from "./tail.js";
+
+export interface LocalRegistryOptions {
+  /**
+   * The folder every process that should see each other shares, e.g. `/tmp/gw-registry`.
+   * Created (with its parents) when missing.
+   */
+  readonly directory: string;
+}
+
+export class LocalRegistry implements Registry {
+  readonly name = "local";
+  private readonly directory: string;
+  private readonly watchers = new Watchers();
+  private readonly tail: DirectoryTail;
+
+  constructor(options: LocalRegistryOptions) {
+    if (typeof options?.directory !== "string" || options.directory === "") {
+      throw new Error("local registry: options.directory must be a folder path");
+    }
+    this.directory = resolve(options.directory);
+    this.tail = new DirectoryTail(this.directory, (event) => this.watchers.emit(event));
+  }
+
+  async register(service: Service, options: RegisterOptions): Promise<void> {
+    checkService(service);
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
+      throw new Error(`local registry: ttlMs must be a positive number of milliseconds, got ${options.ttlMs}`);
+    }
+    const records = recordsOf(service, options.ttlMs);
+    try {
+      await Promise.all(records.map((record) => writeRecord(this.directory, record)));
+    } catch (err) {
+      throw new RegistryError(`local registry: cannot register ${service.name} in ${this.directory}`, { cause: err });
+    } finally {
+      // Our own change is reported without waiting for fs.watch, which some file systems lack.
+      this.tail.nudge();
+    }
+  }
+
+  async deregister(service: Service): Promise<void> {
+    checkService(service);
+    const paths = service.nodes.map((node) => recordPath(this.directory, service.name, node.id));
+    try {
+      await Promise.all(paths.map((path) => fsp.rm(path, { force: true })));
+    } catch (err) {
+      throw new RegistryError(`local registry: cannot deregister ${service.name} in ${this.directory}`, { cause: err });
+    } finally {
+      this.tail.nudge();
+    }
+  }
+
+  async getService(name: string): Promise<Service[]> {
+    checkSegment("service name", name);
+    return servicesOf(await this.read(name));
+  }
+
+  async listServices(): Promise<Service[]> {
+    return servicesOf(await this.read());
+  }
+
+  watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
+    if (options?.service !== undefined) checkSegment("service name", options.service);
+    // The first watcher takes the baseline; later ones first flush what is pending to the others.
+    if (this.watchers.size === 0) this.tail.start();
+    else this.tail.catchUp();
+    const watcher = this.watchers.add(listener, options?.service);
+    let stopped = false;
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        watcher.stop();
+        if (this.watchers.size === 0) this.tail.stop();
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await fsp.mkdir(this.directory, { recursive: true });
+      await fsp.access(this.directory, fsp.constants.R_OK | fsp.constants.W_OK | fsp.constants.X_OK);
+    } catch (err) {
+      throw new RegistryError(`local registry: folder ${this.directory} is not usable`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.tail.stop();
+    this.watchers.clear();
+  }
+
+  private async read(service?: string): Promise<NodeRecord[]> {
+    try {
+      return await readRecords(this.directory, service);
+    } catch (err) {
+      throw new RegistryError(`local registry: cannot read ${this.directory}`, { cause: err });
+    }
+  }
+}
+
+/** Checks every name before touching the disk, so bad input changes nothing. */
+function checkService(service: Service): void {
+  checkSegment("service name", service.name);
+  for (const node of service.nodes) checkSegment("node id", node.id);
+}

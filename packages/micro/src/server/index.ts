@@ -1,0 +1,109 @@
+/**
+ * The RPC server: holds handler objects, and for each call decodes the body, validates it
+ * against the endpoint's schema, runs the handler within the propagated deadline and encodes
+ * the result, or the wire error.
+ */
+import { type Codec, CodecError, jsonCodec } from "../codec/index.js";
+import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
+import { MicroError, badRequest, gatewayTimeout, internal, isMicroError, notFound } from "../errors/index.js";
+import type { TransportRequest, TransportResponse } from "../transport/index.js";
+import { type ValidateFunction, createAjv, describeValidationError } from "../validation/index.js";
+import type { HandlerWrapper, ServerCall } from "./middleware.js";
+
+export type { HandlerWrapper, ServerCall, Dispatch } from "./middleware.js";
+
+export interface ServerOptions {
+  /** The service name, used as the `id` of errors this server produces. */
+  readonly name: string;
+  readonly codec?: Codec;
+  /** Outermost first. */
+  readonly wrappers?: readonly HandlerWrapper[];
+  /** Called with unexpected handler errors; the caller gets a bare 500. */
+  readonly onError?: (error: unknown, call: ServerCall) => void;
+}
+
+interface Route {
+  readonly validate: ValidateFunction;
+  readonly invoke: (request: unknown, context: HandlerContext) => Promise<unknown>;
+}
+
+export class Server {
+  readonly name: string;
+  private readonly routes = new Map<string, Route>();
+  private readonly codec: Codec;
+  private readonly ajv = createAjv();
+  private dispatch: (call: ServerCall) => Promise<unknown>;
+
+  constructor(private readonly options: ServerOptions) {
+    this.name = options.name;
+    this.codec = options.codec ?? jsonCodec;
+    const inner = (call: ServerCall) => this.invoke(call);
+    this.dispatch = (options.wrappers ?? []).reduceRight((next, wrap) => wrap(next), inner);
+  }
+
+  /** Registers every endpoint of `contract`, served by the methods of `handler`. */
+  handle<C extends ServiceContract>(contract: C, handler: HandlerOf<C>): this {
+    for (const [method, spec] of Object.entries(contract.endpoints)) {
+      const fn = (handler as Record<string, unknown>)[method];
+      if (typeof fn !== "function") throw new Error(`${contract.handler} has no method ${method}`);
+      this.routes.set(endpointName(contract, method), {
+        validate: this.ajv.compile(spec.request),
+        invoke: (request, context) => fn.call(handler, request, context) as Promise<unknown>,
+      });
+    }
+    return this;
+  }
+
+  /** Endpoint names, for the registry. */
+  endpoints(): string[] {
+    return [...this.routes.keys()].sort();
+  }
+
+  /** The transport's entry point: never throws, every failure becomes a wire error. */
+  readonly serve = async (request: TransportRequest): Promise<TransportResponse> => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(gatewayTimeout(this.name, "deadline exceeded")), request.timeoutMs);
+    const call: ServerCall = {
+      service: this.name,
+      endpoint: request.endpoint,
+      metadata: request.metadata,
+      deadline: Date.now() + request.timeoutMs,
+      signal: controller.signal,
+      body: request.body,
+      request: undefined,
+    };
+    try {
+      const response = await this.dispatch(call);
+      return { ok: true, body: this.codec.encode(response) };
+    } catch (error) {
+      const wire = this.toWireError(error, call);
+      return { ok: false, code: wire.code, body: this.codec.encode(wire) };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  private async invoke(call: ServerCall): Promise<unknown> {
+    const route = this.routes.get(call.endpoint);
+    if (!route) throw notFound(this.name, `endpoint ${call.endpoint} not found on ${this.name}`);
+    const request = this.decode(call.body);
+    if (!route.validate(request)) throw badRequest(this.name, describeValidationError(route.validate.errors, "request"));
+    call.request = request;
+    return route.invoke(request, call);
+  }
+
+  private decode(body: Uint8Array): unknown {
+    try {
+      return this.codec.decode(body) ?? {};
+    } catch (error) {
+      if (error instanceof CodecError) throw badRequest(this.name, "request: is not valid JSON");
+      throw error;
+    }
+  }
+
+  private toWireError(error: unknown, call: ServerCall): MicroError {
+    if (isMicroError(error)) return error;
+    this.options.onError?.(error, call);
+    return internal(this.name, "internal error");
+  }
+}

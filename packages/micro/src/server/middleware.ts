@@ -1,0 +1,17 @@
+/**
+ * Server middleware: `(next) => dispatch` wrappers around every call, outermost first,
+ * for logging, metrics, tracing and auth checks.
+ */
+import type { HandlerContext } from "../contract/index.js";
+
+/** One call as it passes through the wrappers. */
+export interface ServerCall extends HandlerContext {
+  /** The encoded request body. */
+  readonly body: Uint8Array;
+  /** The decoded, validated request, set once validation passed. */
+  request: unknown;
+}
+
+export type Dispatch = (call: ServerCall) => Promise<unknown>;
+
+export type HandlerWrapper = (next: Dispatch) => Dispatch;

@@ -1,0 +1,155 @@
+/**
+ * The service: go-micro's `micro.NewService`. It serves its handlers on a transport,
+ * registers with a TTL and refreshes on an interval, and on SIGTERM or SIGINT deregisters,
+ * drains in-flight calls and closes what it was given to close.
+ */
+import { randomUUID } from "node:crypto";
+import { Client, type CallWrapper } from "../client/index.js";
+import type { HandlerOf, ServiceContract } from "../contract/index.js";
+import type { Logger } from "../logger/index.js";
+import { CachedRegistry } from "../registry/cache.js";
+import type { Registry, Service as Registration } from "../registry/index.js";
+import { RoundRobinSelector } from "../selector/index.js";
+import { Server, type HandlerWrapper } from "../server/index.js";
+import type { Listener, Transport } from "../transport/index.js";
+import { advertisedAddress } from "./advertise.js";
+
+export interface ServiceOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly registry: Registry;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  /** Where to listen, `host:port`. @default "127.0.0.1:0" */
+  readonly address?: string;
+  /** The address others dial, when it differs from the bound one (containers). */
+  readonly advertise?: string | undefined;
+  /** @default 15000 */
+  readonly registerTtlMs?: number;
+  /** @default 5000 */
+  readonly registerIntervalMs?: number;
+  /** How long in-flight calls may finish at shutdown. @default 10000 */
+  readonly shutdownTimeoutMs?: number;
+  /** Client call timeout. @default 5000 */
+  readonly clientTimeoutMs?: number;
+  readonly serverWrappers?: readonly HandlerWrapper[];
+  readonly clientWrappers?: readonly CallWrapper[];
+}
+
+export class Service {
+  readonly server: Server;
+  readonly nodeId: string;
+  readonly logger: Logger;
+  private listener: Listener | undefined;
+  private registration: Registration | undefined;
+  private refresher: NodeJS.Timeout | undefined;
+  private readonly closers: Array<() => Promise<void>> = [];
+  private readonly callerRegistry: CachedRegistry;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: ServiceOptions) {
+    this.nodeId = `${options.name}-${randomUUID()}`;
+    this.logger = options.logger;
+    this.server = new Server({
+      name: options.name,
+      wrappers: options.serverWrappers ?? [],
+      onError: (error, call) => this.logger.error({ err: error, endpoint: call.endpoint, requestId: call.metadata["request-id"] }, "handler failed"),
+    });
+    this.callerRegistry = new CachedRegistry(options.registry);
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get address(): string | undefined {
+    return this.registration?.nodes[0]?.address;
+  }
+
+  handle<C extends ServiceContract>(contract: C, handler: HandlerOf<C>): this {
+    this.server.handle(contract, handler);
+    return this;
+  }
+
+  /** A client for calling other services, sharing this service's registry and transport. */
+  client<const Cs extends readonly ServiceContract[]>(contracts: Cs): Client<Cs> {
+    const client = new Client({
+      contracts,
+      selector: new RoundRobinSelector(this.callerRegistry),
+      transport: this.options.transport.client(),
+      timeoutMs: this.options.clientTimeoutMs ?? 5000,
+      wrappers: this.options.clientWrappers ?? [],
+    });
+    this.onStop(() => client.close());
+    return client;
+  }
+
+  /** Runs `fn` at shutdown, after the last in-flight call; last registered runs first. */
+  onStop(fn: () => Promise<void>): void {
+    this.closers.unshift(fn);
+  }
+
+  async start(): Promise<void> {
+    this.listener = await this.options.transport.listen(this.options.address ?? "127.0.0.1:0", this.server.serve);
+    const address = this.options.advertise ?? advertisedAddress(this.listener.address);
+    this.registration = {
+      name: this.options.name,
+      version: this.options.version,
+      endpoints: this.server.endpoints(),
+      nodes: [{ id: this.nodeId, address, metadata: { transport: this.options.transport.name } }],
+    };
+    await this.register();
+    const interval = this.options.registerIntervalMs ?? 5000;
+    this.refresher = setInterval(() => void this.register(), interval);
+    this.refresher.unref();
+    this.logger.info({ address, node: this.nodeId, registry: this.options.registry.name }, `${this.options.name} serving`);
+  }
+
+  /** Deregisters, drains, closes; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Starts and stops on SIGTERM or SIGINT, exiting 0 after a clean stop. */
+  async run(): Promise<void> {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.logger.info({ signal }, "stopping");
+      this.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          this.logger.error({ err: error }, "stop failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+    await this.start();
+  }
+
+  private async register(): Promise<void> {
+    if (!this.registration || this.stopping) return;
+    try {
+      await this.options.registry.register(this.registration, { ttlMs: this.options.registerTtlMs ?? 15_000 });
+    } catch (error) {
+      this.logger.warn({ err: error }, "registration failed; retrying on the next interval");
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.refresher) clearInterval(this.refresher);
+    if (this.registration) {
+      await this.options.registry.deregister(this.registration).catch((error: unknown) => {
+        this.logger.warn({ err: error }, "deregistration failed; the TTL will expire the node");
+      });
+    }
+    await this.listener?.close(this.options.shutdownTimeoutMs ?? 10_000);
+    for (const close of this.closers) {
+      await close().catch((error: unknown) => this.logger.warn({ err: error }, "close failed"));
+    }
+    await this.callerRegistry.close();
+    await this.options.registry.close();
+    this.logger.info("stopped");
+  }
+}

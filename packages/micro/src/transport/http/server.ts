@@ -1,0 +1,98 @@
+/**
+ * The HTTP/1.1 transport server: one POST per call, the call's names and deadline in headers.
+ * It drains on close: stop accepting, let in-flight calls finish within the grace period.
+ */
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { badRequest, isMicroError, payloadTooLarge } from "../../errors/index.js";
+import type { Listener, TransportHandler, TransportRequest, TransportResponse } from "../index.js";
+import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, TIMEOUT_HEADER, metadataFromHeaders } from "./headers.js";
+import { joinHostPort, splitHostPort } from "../address.js";
+
+/** RPC bodies are small; this bounds what a broken or hostile peer can make us buffer. */
+export const MAX_RPC_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export async function listenHttp(address: string, handler: TransportHandler): Promise<Listener> {
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    inFlight++;
+    serve(req, res, handler).finally(() => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const { host, port } = splitHostPort(address);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    address: joinHostPort(host, bound.port),
+    async close(graceMs) {
+      server.close();
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+      }
+      server.closeAllConnections();
+    },
+  };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, handler: TransportHandler): Promise<void> {
+  let response: TransportResponse;
+  try {
+    const request = await readRequest(req);
+    response = await handler(request);
+  } catch (error) {
+    const wire = isMicroError(error) ? error : badRequest("transport", "malformed RPC request");
+    response = { ok: false, code: wire.code, body: Buffer.from(JSON.stringify(wire)) };
+  }
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": response.body.byteLength,
+  };
+  if (!response.ok) headers[ERROR_HEADER] = "1";
+  res.writeHead(response.ok ? 200 : (response.code ?? 500), headers);
+  res.end(response.body);
+}
+
+async function readRequest(req: IncomingMessage): Promise<TransportRequest> {
+  const service = header(req, SERVICE_HEADER);
+  const endpoint = header(req, ENDPOINT_HEADER);
+  if (req.method !== "POST" || !service || !endpoint) {
+    req.resume();
+    throw badRequest("transport", "not an RPC request");
+  }
+  const timeout = Number(header(req, TIMEOUT_HEADER));
+  return {
+    service,
+    endpoint,
+    metadata: metadataFromHeaders(req.headers),
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
+    body: await readBody(req),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_RPC_BODY_BYTES) throw payloadTooLarge("transport", `RPC body exceeds ${MAX_RPC_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

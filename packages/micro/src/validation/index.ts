@@ -1,0 +1,91 @@
+/**
+ * Request validation shared by the RPC server and the gateway: one Ajv configuration, and
+ * one way of turning Ajv's findings into a sentence that names the field.
+ */
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
+import formats from "ajv-formats";
+
+/**
+ * `multipleOfPrecision` lets `multipleOf: 0.01` accept 99.99 despite binary floating point;
+ * `useDefaults` fills declared defaults (`stock: 0`, `limit: 50`).
+ */
+export const AJV_OPTIONS: Options = {
+  allErrors: false,
+  coerceTypes: false,
+  useDefaults: true,
+  removeAdditional: false,
+  multipleOfPrecision: 9,
+  strict: false,
+};
+
+type FormatsPlugin = (ajv: Ajv) => Ajv;
+const addFormats = ((formats as unknown as { default?: FormatsPlugin }).default ?? formats) as unknown as FormatsPlugin;
+
+/**
+ * Formats for numbers that arrive as strings (paths and query strings): stricter than Ajv's
+ * type coercion, which would take " 1", "1e3" or "0x10" as numbers.
+ */
+const NUMERIC_FORMATS: Record<string, { pattern: RegExp; min: number; max: number; says: string }> = {
+  id: { pattern: /^[1-9][0-9]{0,15}$/, min: 1, max: Number.MAX_SAFE_INTEGER, says: "must be a positive integer" },
+  count: { pattern: /^(0|[1-9][0-9]{0,15})$/, min: 0, max: Number.MAX_SAFE_INTEGER, says: "must be a non-negative integer" },
+  limit: { pattern: /^[1-9][0-9]{0,15}$/, min: 1, max: 500, says: "must be an integer from 1 to 500" },
+};
+
+/** Adds the numeric-string formats; a Fastify Ajv plugin (Fastify brings ajv-formats itself). */
+export function addNumericFormats(ajv: Ajv): Ajv {
+  for (const [name, f] of Object.entries(NUMERIC_FORMATS)) {
+    ajv.addFormat(name, { type: "string", validate: (s: string) => f.pattern.test(s) && Number(s) >= f.min && Number(s) <= f.max });
+  }
+  return ajv;
+}
+
+export function createAjv(options: Options = {}): Ajv {
+  const ajv = new Ajv({ ...AJV_OPTIONS, ...options });
+  addFormats(ajv);
+  return addNumericFormats(ajv);
+}
+
+export type { ValidateFunction };
+
+/** `/user_id` → `user_id`; `/items/0/id` → `items.0.id`. */
+function fieldOf(error: ErrorObject): string {
+  const path = error.instancePath.split("/").filter(Boolean).join(".");
+  const params = error.params as Record<string, unknown>;
+  const child = (params.missingProperty ?? params.additionalProperty) as string | undefined;
+  if (child !== undefined) return path ? `${path}.${child}` : child;
+  return path;
+}
+
+function reasonOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return "is required";
+    case "additionalProperties":
+      return "is not a known field";
+    case "type":
+      return `must be ${article(String(params.type))}`;
+    case "format": {
+      const format = String(params.format);
+      return NUMERIC_FORMATS[format]?.says ?? (format === "email" ? "must be a valid email address" : `must be a valid ${format}`);
+    }
+    case "multipleOf":
+      return "must have at most two decimals";
+    case "minProperties":
+      return "must have at least one field";
+    default:
+      return error.message ?? "is invalid";
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** One sentence for the first error, e.g. `email: must be a valid email`. */
+export function describeValidationError(errors: readonly ErrorObject[] | null | undefined, root = "body"): string {
+  const first = errors?.[0];
+  if (!first) return `${root}: is invalid`;
+  const field = fieldOf(first);
+  return `${field || root}: ${reasonOf(first)}`;
+}

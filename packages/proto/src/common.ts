@@ -1,0 +1,24 @@
+/**
+ * Field schemas shared by every contract, written once so the gateway and the services
+ * hold the same rules: DESIGN.md section 2's IDs, money and paging.
+ */
+import { Type } from "@sinclair/typebox";
+
+/** A positive integer that a JS number holds exactly. */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
+/** numeric(12,2): positive, at most two decimals. */
+export const Money = Type.Number({ exclusiveMinimum: 0, maximum: 9_999_999_999.99, multipleOf: 0.01 });
+
+export const MAX_LIST_LIMIT = 500;
+export const DEFAULT_LIST_LIMIT = 50;
+
+export const Limit = Type.Integer({ minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT });
+export const Offset = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 });
+
+/** RFC 3339 UTC, as `Date.prototype.toISOString` writes it. */
+export const Timestamp = Type.String({ format: "date-time" });
+
+export const Empty = Type.Object({}, { additionalProperties: false });
+
+export const strict = { additionalProperties: false } as const;

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: builds, then runs every compiled `*.test.js` with Node's test runner: unit and
+ * integration tests first, then the end-to-end tests (which start real processes) one file at
+ * a time so they do not compete for the machine's two cores.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const PACKAGES = ["packages/micro", "packages/proto", "packages/database", "services/users", "services/products", "services/orders", "gateway", "test/e2e"];
+
+const build = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-b"], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const filter = process.argv.slice(2);
+const files = PACKAGES.flatMap((p) => testsUnder(join(root, p, "dist")))
+  .map((f) => relative(root, f))
+  .filter((f) => filter.length === 0 || filter.some((word) => f.includes(word)));
+const e2e = files.filter((f) => f.startsWith("test/e2e/"));
+const units = files.filter((f) => !f.startsWith("test/e2e/"));
+
+let status = 0;
+for (const [group, concurrency] of [[units, 2], [e2e, 1]]) {
+  if (group.length === 0) continue;
+  const run = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, ...group], { cwd: root, stdio: "inherit" });
+  if (run.status !== 0) status = run.status ?? 1;
+}
+process.exit(status);
+
+function testsUnder(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return testsUnder(path);
+    return e.name.endsWith(".test.js") ? [path] : [];
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * The orders program: its database, a client for users and products, registered as `orders`.
+ */
+import { openServiceDatabase } from "@gw/database/bootstrap";
+import { newService } from "@gw/micro";
+import { orders, products, users } from "@gw/proto";
+import { OrdersService } from "./handler.js";
+import { OrderStore } from "./store.js";
+
+const service = newService({ name: "orders", version: "1.0.0" });
+const db = await openServiceDatabase({
+  service: "orders",
+  migrations: new URL("../migrations/", import.meta.url),
+  logger: service.logger,
+});
+service.onStop(() => db.close());
+service.handle(orders, new OrdersService(new OrderStore(db), service.client([users, products] as const)));
+await service.run();

@@ -1,0 +1,134 @@
+/**
+ * Starts the four programs as real processes, as `npm start` does, on a private data
+ * folder, registry folder and gateway port, so end-to-end tests drive them over real sockets
+ * and can stop, kill and restart any one of them.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Reply, send } from "./http.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+export const PROGRAMS = {
+  users: "services/users/dist/main.js",
+  products: "services/products/dist/main.js",
+  orders: "services/orders/dist/main.js",
+  gateway: "gateway/dist/main.js",
+} as const;
+
+export type Program = keyof typeof PROGRAMS;
+const ALL: readonly Program[] = ["users", "products", "orders", "gateway"];
+
+export interface SystemOptions {
+  /** Extra environment for every program. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export class System {
+  readonly url: string;
+  private readonly children = new Map<Program, ChildProcess>();
+  private readonly logs = new Map<Program, string[]>();
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  static async start(options: SystemOptions = {}): Promise<System> {
+    const dir = await mkdtemp(join(tmpdir(), "gw-e2e-"));
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      DATA_DIR: join(dir, "data"),
+      MICRO_REGISTRY: "local",
+      MICRO_REGISTRY_ADDRESS: join(dir, "registry"),
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      ...options.env,
+    };
+    const system = new System(dir, port, env);
+    for (const name of ALL) system.launch(name);
+    await system.waitReady();
+    return system;
+  }
+
+  /** Starts `name` again after it was stopped. */
+  launch(name: Program): ChildProcess {
+    if (this.children.has(name)) throw new Error(`${name} is already running`);
+    const child = spawn(process.execPath, [join(ROOT, PROGRAMS[name])], { cwd: ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    const lines = this.logs.get(name) ?? [];
+    this.logs.set(name, lines);
+    const keep = (chunk: Buffer) => lines.push(chunk.toString());
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    child.once("exit", () => this.children.delete(name));
+    this.children.set(name, child);
+    return child;
+  }
+
+  /** Sends `signal` and resolves with the exit code once the process is gone. */
+  async stop(name: Program, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    const child = this.children.get(name);
+    if (!child) return null;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill(signal);
+    return exited;
+  }
+
+  running(name: Program): boolean {
+    return this.children.has(name);
+  }
+
+  output(name: Program): string {
+    return (this.logs.get(name) ?? []).join("");
+  }
+
+  /** Resolves when `/ready` answers 200; rejects with the programs' output after `timeoutMs`. */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      try {
+        const response = await fetch(`${this.url}/ready`);
+        await response.arrayBuffer();
+        if (response.status === 200) return;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const dump = ALL.map((n) => `--- ${n}\n${this.output(n)}`).join("\n");
+    throw new Error(`system not ready after ${timeoutMs} ms\n${dump}`);
+  }
+
+  /** Polls `GET path` until it answers `status` or `timeoutMs` passes; returns the last reply. */
+  async until(path: string, status: number, timeoutMs = 30_000): Promise<Reply> {
+    const deadline = Date.now() + timeoutMs;
+    let reply = await send(this.url, "GET", path);
+    while (reply.status !== status && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      reply = await send(this.url, "GET", path);
+    }
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(ALL.map((name) => this.stop(name, "SIGTERM")));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
