@@ -30,9 +30,12 @@ for (const name of names) {
   if (!(name in PROGRAMS)) fail(`unknown program "${name}"; choose from ${Object.keys(PROGRAMS).join(", ")}`);
 }
 
+/** Formats a pino line for people; set once dependencies are installed. */
+let pretty;
+let stopping = false;
 installIfMissing();
 build();
-const pretty = json ? undefined : await prettifier();
+pretty = json ? undefined : await prettifier();
 const port = process.env.PORT ?? "8080";
 const env = {
   ...process.env,
@@ -48,7 +51,6 @@ for (const name of names) children.set(name, launch(name));
 if (names.includes("gateway")) void announceWhenReady(`http://localhost:${port}`);
 else say(`started ${names.join(", ")}`);
 
-let stopping = false;
 process.on("SIGINT", () => stopAll("SIGINT"));
 process.on("SIGTERM", () => stopAll("SIGTERM"));
 
@@ -133,5 +135,5 @@ function build() {
 
 async function prettifier() {
   const { prettyFactory } = await import("pino-pretty");
-  return prettyFactory({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,name" });
+  return prettyFactory({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,name", singleLine: true });
 }

@@ -3,7 +3,7 @@
  * error shape, and one log line per request. Listening is left to the caller, so tests can
  * `inject()` or bind port 0.
  */
-import Fastify, { type FastifyBaseLogger } from "fastify";
+import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { AJV_OPTIONS, addNumericFormats, methodNotAllowed, notFound } from "@gw/micro";
 import type { App, GatewayDeps } from "./context.js";
@@ -18,6 +18,8 @@ import { userRoutes } from "./routes/users.js";
 /** DESIGN.md section 2: request bodies are limited to 1 MiB. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+const PROBES = new Set(["/health", "/ready"]);
+
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 export interface GatewayOptions extends GatewayDeps {
@@ -27,9 +29,9 @@ export interface GatewayOptions extends GatewayDeps {
 export function buildGateway(options: GatewayOptions): App {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // One line per request is written by the onResponse hook below, not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
     requestIdHeader: false,
-    requestIdLogLabel: "requestId",
     genReqId: requestIdOf,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
@@ -40,9 +42,13 @@ export function buildGateway(options: GatewayOptions): App {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? "unknown", status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100 },
-      "request",
+    const route = request.routeOptions.url ?? "unknown";
+    // Probes arrive every few seconds from orchestrators; at info they would drown the traffic.
+    const level = PROBES.has(route) ? "debug" : "info";
+    const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+    request.log[level](
+      { method: request.method, route, status: reply.statusCode, durationMs },
+      `${request.method} ${request.url} ${reply.statusCode} ${durationMs} ms`,
     );
   });
   app.setErrorHandler(errorHandler);

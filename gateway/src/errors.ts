@@ -30,9 +30,16 @@ export function toWireError(error: FastifyError | Error): MicroError {
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   const wire = toWireError(error);
-  if (wire.code >= 500) {
-    const cause = isMicroError(error) ? (error.cause ?? error) : error;
-    request.log.error({ err: cause, code: wire.code }, wire.detail);
+  if (wire.code >= 500 && wire.code !== 500 && isMicroError(error)) {
+    // An expected failure (a backend away or slow): what and where, no stack.
+    request.log.warn({ code: wire.code, id: wire.id, cause: describeCause(error.cause) }, wire.detail);
+  } else if (wire.code >= 500) {
+    request.log.error({ err: isMicroError(error) ? (error.cause ?? error) : error, code: wire.code }, wire.detail);
   }
   void reply.code(wire.code).send(wire.toJSON());
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }

@@ -45,8 +45,8 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   logger.info("stopped");
   process.exit(0);
 }
-process.once("SIGTERM", (s) => void stop(s));
-process.once("SIGINT", (s) => void stop(s));
+process.on("SIGTERM", (s) => void stop(s));
+process.on("SIGINT", (s) => void stop(s));
 
 const address = await app.listen({ port: config.port, host: config.host });
 logger.info({ address, registry: registry.name }, `gateway listening on ${address}`);

@@ -2,25 +2,30 @@
  * Liveness and readiness. Ready means the registry answers and every backend has a node;
  * a 503 names what is missing.
  */
-import { nodesOf, unavailable } from "@gw/micro";
+import { type Registry, nodesOf, unavailable } from "@gw/micro";
 import { type App, BACKENDS, type GatewayDeps } from "../context.js";
 import { GATEWAY_ID } from "../errors.js";
 
 export function healthRoutes(app: App, { registry }: GatewayDeps): void {
   app.get("/health", async () => ({ status: "ok" }));
 
-  app.get("/ready", async () => {
-    try {
-      await registry.ping();
-    } catch {
-      throw unavailable(GATEWAY_ID, "not ready: registry unreachable");
-    }
+  // Not ready is an answer, not a failure: it is sent directly rather than thrown and logged.
+  app.get("/ready", async (_request, reply) => {
+    const missing = await whatIsMissing(registry);
+    if (missing === undefined) return { status: "ok" };
+    return reply.code(503).send(unavailable(GATEWAY_ID, `not ready: ${missing}`).toJSON());
+  });
+}
+
+async function whatIsMissing(registry: Registry): Promise<string | undefined> {
+  try {
+    await registry.ping();
     const missing: string[] = [];
     for (const name of BACKENDS) {
-      const nodes = nodesOf(await registry.getService(name));
-      if (nodes.length === 0) missing.push(name);
+      if (nodesOf(await registry.getService(name)).length === 0) missing.push(name);
     }
-    if (missing.length > 0) throw unavailable(GATEWAY_ID, `not ready: no node for ${missing.join(", ")}`);
-    return { status: "ok" };
-  });
+    return missing.length > 0 ? `no node for ${missing.join(", ")}` : undefined;
+  } catch {
+    return "registry unreachable";
+  }
 }

@@ -26,7 +26,11 @@ export interface Transaction extends Queryable {
 export interface Database extends Queryable {
   /** `pglite` or `postgres`. */
   readonly kind: "pglite" | "postgres";
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * Inside `fn` use only `tx`: PGlite has one connection, so a call on the database itself would
+   * wait for this transaction to end, which waits for the call.
+   */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Resolves when the database answers `SELECT 1`. */
   ping(): Promise<void>;

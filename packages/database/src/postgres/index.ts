@@ -27,12 +27,6 @@ const poolTypes: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
 };
 
-/**
- * Distinct SQL texts whose statement names are remembered. Services use a fixed set; SQL text built
- * dynamically would grow the cache without end, so it is emptied when full.
- */
-const NAME_CACHE_LIMIT = 2_000;
-
 /** Opens a pool on `url`; connections are made on first use. */
 export async function openPostgres(url: string, poolSize: number = DEFAULT_POOL_SIZE): Promise<Database> {
   if (!Number.isInteger(poolSize) || poolSize < 1) {
@@ -102,6 +96,12 @@ async function run<R extends Row>(target: pg.Pool | pg.PoolClient, sql: string, 
   const result = await target.query<R>({ name: statementName(sql), text: sql, values: params ? [...params] : [] });
   return result.rows;
 }
+
+/**
+ * Distinct SQL texts whose statement names are remembered. Services use a fixed set; SQL text built
+ * dynamically would grow the cache without end, so it is emptied when full.
+ */
+const NAME_CACHE_LIMIT = 2_000;
 
 const names = new Map<string, string>();
 

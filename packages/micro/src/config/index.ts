@@ -71,9 +71,12 @@ export class EnvReader {
   }
 }
 
-/** Keeps passwords out of the one error line. */
+/**
+ * Keeps passwords out of the one error line. The password runs to the last `@` (an unencoded `@`
+ * in it is common, and URL parsing reads it that way), and the user name may be empty.
+ */
 function redact(raw: string): string {
-  return raw.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+  return raw.replace(/\/\/([^:/@]*):.*@/, "//$1:***@");
 }
 
 /**

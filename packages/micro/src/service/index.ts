@@ -114,6 +114,8 @@ export class Service {
   /** Starts and stops on SIGTERM or SIGINT, exiting 0 after a clean stop. */
   async run(): Promise<void> {
     const onSignal = (signal: NodeJS.Signals) => {
+      // Ctrl-C under a launcher delivers SIGINT and then the launcher's SIGTERM: stop once.
+      if (this.stopping) return;
       this.logger.info({ signal }, "stopping");
       this.stop().then(
         () => process.exit(0),
@@ -123,8 +125,8 @@ export class Service {
         },
       );
     };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
     await this.start();
   }
 

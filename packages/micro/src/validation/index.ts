@@ -6,7 +6,10 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv"
 import formats from "ajv-formats";
 
 /**
- * `multipleOfPrecision` lets `multipleOf: 0.01` accept 99.99 despite binary floating point;
+ * `multipleOfPrecision` lets `multipleOf: 0.01` accept 99.99 despite binary floating point.
+ * Ajv compares `value / 0.01` with its rounding in absolute terms, and across money's range
+ * (up to 9999999999.99) that quotient is off by up to about 1.2e-4, so 1e-9 rejected amounts such
+ * as 1234567.89; 1e-3 accepts them all and still rejects a third or fourth decimal.
  * `useDefaults` fills declared defaults (`stock: 0`, `limit: 50`).
  */
 export const AJV_OPTIONS: Options = {
@@ -14,7 +17,7 @@ export const AJV_OPTIONS: Options = {
   coerceTypes: false,
   useDefaults: true,
   removeAdditional: false,
-  multipleOfPrecision: 9,
+  multipleOfPrecision: 3,
   strict: false,
 };
 

@@ -7,7 +7,6 @@
 import * as fsp from "node:fs/promises";
 import { resolve } from "node:path";
 import {
-  type NodeRecord,
   type Registry,
   type RegisterOptions,
   type Service,
@@ -73,11 +72,11 @@ export class LocalRegistry implements Registry {
 
   async getService(name: string): Promise<Service[]> {
     checkSegment("service name", name);
-    return servicesOf(await this.read(name));
+    return this.read(name);
   }
 
   async listServices(): Promise<Service[]> {
-    return servicesOf(await this.read());
+    return this.read();
   }
 
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
@@ -111,9 +110,11 @@ export class LocalRegistry implements Registry {
     this.watchers.clear();
   }
 
-  private async read(service?: string): Promise<NodeRecord[]> {
+  /** One clock reading for both steps: a node is either live and returned, or expired and deleted. */
+  private async read(service?: string): Promise<Service[]> {
+    const now = Date.now();
     try {
-      return await readRecords(this.directory, service);
+      return servicesOf(await readRecords(this.directory, service, now), now);
     } catch (err) {
       throw new RegistryError(`local registry: cannot read ${this.directory}`, { cause: err });
     }

@@ -81,15 +81,29 @@ async function readRequest(req: IncomingMessage): Promise<TransportRequest> {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_RPC_BODY_BYTES) throw payloadTooLarge("transport", `RPC body exceeds ${MAX_RPC_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+/**
+ * Buffers the body up to the limit. Past it, the rest is read and discarded rather than the
+ * request destroyed: destroying it stalled a client still sending, which then saw no 413 at all
+ * and waited out its deadline.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_RPC_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData);
+      req.resume();
+      reject(payloadTooLarge("transport", `RPC body exceeds ${MAX_RPC_BODY_BYTES} bytes`));
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

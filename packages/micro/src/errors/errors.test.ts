@@ -1,0 +1,122 @@
+/**
+ * The wire error: every constructor's code and status text, the exact JSON that crosses the
+ * wire, and the rebuild on the caller's side, including what a broken peer can send instead.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  MicroError,
+  badRequest,
+  conflict,
+  forbidden,
+  gatewayTimeout,
+  internal,
+  isMicroError,
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+  statusText,
+  timeout,
+  tooManyRequests,
+  unauthorized,
+  unavailable,
+  unprocessable,
+} from "./index.js";
+
+const CONSTRUCTORS = [
+  [badRequest, 400, "Bad Request"],
+  [unauthorized, 401, "Unauthorized"],
+  [forbidden, 403, "Forbidden"],
+  [notFound, 404, "Not Found"],
+  [methodNotAllowed, 405, "Method Not Allowed"],
+  [timeout, 408, "Request Timeout"],
+  [conflict, 409, "Conflict"],
+  [payloadTooLarge, 413, "Payload Too Large"],
+  [unprocessable, 422, "Unprocessable Entity"],
+  [tooManyRequests, 429, "Too Many Requests"],
+  [internal, 500, "Internal Server Error"],
+  [unavailable, 503, "Service Unavailable"],
+  [gatewayTimeout, 504, "Gateway Timeout"],
+] as const;
+
+describe("errors", () => {
+  it("errors - every constructor sets its code, status text, id and detail", () => {
+    for (const [make, code, status] of CONSTRUCTORS) {
+      const error = make("users", `detail ${code}`);
+      assert.ok(error instanceof MicroError && error instanceof Error);
+      assert.deepEqual(
+        { id: error.id, code: error.code, detail: error.detail, status: error.status, message: error.message, name: error.name },
+        { id: "users", code, detail: `detail ${code}`, status, message: `detail ${code}`, name: "MicroError" },
+      );
+    }
+  });
+
+  it("errors - the constructors' codes are unique", () => {
+    const codes = CONSTRUCTORS.map(([, code]) => code);
+    assert.equal(new Set(codes).size, codes.length);
+  });
+
+  it("errors - a cause is kept locally but never serialised", () => {
+    const cause = new Error("connect ECONNREFUSED postgres://admin:secret@db");
+    const error = internal("users", "internal error", { cause });
+    assert.equal(error.cause, cause);
+    assert.doesNotMatch(JSON.stringify(error), /secret|ECONNREFUSED|stack/);
+  });
+
+  it("errors - toJSON has exactly id, code, detail and status", () => {
+    const error = notFound("users", "user 42 not found");
+    assert.deepEqual(Object.keys(error.toJSON()).sort(), ["code", "detail", "id", "status"]);
+    assert.deepEqual(JSON.parse(JSON.stringify(error)), { id: "users", code: 404, detail: "user 42 not found", status: "Not Found" });
+  });
+
+  it("errors - fromWire rebuilds an error that crossed the wire intact", () => {
+    for (const [make, code] of CONSTRUCTORS) {
+      const sent = make("orders", `détail ${code} ✓`);
+      const rebuilt = MicroError.fromWire(JSON.parse(JSON.stringify(sent)), "fallback");
+      assert.ok(isMicroError(rebuilt));
+      assert.deepEqual(rebuilt.toJSON(), sent.toJSON());
+    }
+  });
+
+  it("errors - fromWire turns anything else into a 500 from the fallback id", () => {
+    const garbage: unknown[] = [
+      undefined,
+      null,
+      "user not found",
+      42,
+      [],
+      {},
+      { id: "users", code: 404 },
+      { id: "users", code: "404", detail: "x" },
+      { id: "users", code: 404.5, detail: "x" },
+      { id: "users", code: 200, detail: "fine" },
+      { id: "users", code: 700, detail: "x" },
+      { id: 7, code: 404, detail: "x" },
+      { code: 404, detail: "x", status: "Not Found" },
+    ];
+    for (const value of garbage) {
+      const error = MicroError.fromWire(value, "users");
+      assert.equal(error.code, 500, `for ${JSON.stringify(value)}`);
+      assert.equal(error.id, "users");
+      assert.equal(error.status, "Internal Server Error");
+      assert.equal(error.detail, "malformed error from users");
+    }
+  });
+
+  it("errors - fromWire takes the status text from the code, not from the peer", () => {
+    const rebuilt = MicroError.fromWire({ id: "users", code: 409, detail: "taken", status: "Totally Fine" }, "users");
+    assert.equal(rebuilt.status, "Conflict");
+  });
+
+  it("errors - statusText falls back by class for codes it does not name", () => {
+    assert.equal(statusText(418), "Error");
+    assert.equal(statusText(599), "Internal Server Error");
+    assert.equal(new MicroError("x", 418, "teapot").status, "Error");
+  });
+
+  it("errors - isMicroError accepts only MicroError instances", () => {
+    assert.equal(isMicroError(notFound("users", "x")), true);
+    assert.equal(isMicroError(new Error("x")), false);
+    assert.equal(isMicroError({ id: "users", code: 404, detail: "x", status: "Not Found" }), false);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * The RPC server on its own: `serve` is fed TransportRequest objects directly, so these tests
+ * pin down decoding, validation, dispatch and deadlines without a transport in between.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Type } from "@sinclair/typebox";
+import { type HandlerContext, type HandlerOf, defineService } from "../contract/index.js";
+import type { WireError } from "../errors/index.js";
+import type { TransportRequest, TransportResponse } from "../transport/index.js";
+import { Server } from "./index.js";
+
+const contract = defineService({
+  name: "test",
+  handler: "TestService",
+  endpoints: {
+    Echo: {
+      request: Type.Object({ text: Type.String(), count: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+      response: Type.Object({ text: Type.String() }),
+    },
+    Wait: {
+      request: Type.Object({}, { additionalProperties: false }),
+      response: Type.Object({ aborted: Type.Boolean() }),
+    },
+  },
+});
+
+function requestOf(endpoint: string, body: string, timeoutMs = 1000): TransportRequest {
+  return { service: "test", endpoint, metadata: {}, timeoutMs, body: Buffer.from(body) };
+}
+
+function decoded(response: TransportResponse): unknown {
+  return JSON.parse(Buffer.from(response.body).toString());
+}
+
+function wireOf(response: TransportResponse): WireError {
+  assert.equal(response.ok, false, "expected an error response");
+  return decoded(response) as WireError;
+}
+
+/** A server whose Wait endpoint reports whether its signal aborted before it gave up waiting. */
+function serverWith(handler: Partial<HandlerOf<typeof contract>> = {}): Server {
+  const defaults: HandlerOf<typeof contract> = {
+    async Echo(request) {
+      return { text: request.text };
+    },
+    async Wait(_request, context: HandlerContext) {
+      await new Promise<void>((resolve) => {
+        if (context.signal.aborted) return resolve();
+        context.signal.addEventListener("abort", () => resolve(), { once: true });
+        // A backstop, so a signal that never aborts fails the test instead of hanging it.
+        setTimeout(resolve, 3000).unref();
+      });
+      return { aborted: context.signal.aborted };
+    },
+  };
+  return new Server({ name: "test" }).handle(contract, { ...defaults, ...handler });
+}
+
+describe("server", () => {
+  it("server - a valid request reaches the handler and its response is encoded", async () => {
+    const response = await serverWith().serve(requestOf("TestService.Echo", '{"text":"hi"}'));
+    assert.equal(response.ok, true);
+    assert.deepEqual(decoded(response), { text: "hi" });
+  });
+
+  it("server - a missing field is a 400 naming it", async () => {
+    const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", "{}")));
+    assert.equal(wire.code, 400);
+    assert.equal(wire.id, "test");
+    assert.match(wire.detail, /\btext\b/);
+    assert.match(wire.detail, /required/);
+  });
+
+  it("server - a field of the wrong type is a 400 naming it", async () => {
+    const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", '{"text":"hi","count":"three"}')));
+    assert.equal(wire.code, 400);
+    assert.equal(wire.detail, "count: must be an integer");
+  });
+
+  it("server - an unknown field is a 400 naming it", async () => {
+    const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", '{"text":"hi","colour":"red"}')));
+    assert.equal(wire.code, 400);
+    assert.equal(wire.detail, "colour: is not a known field");
+  });
+
+  it("server - a malformed JSON body is a 400", async () => {
+    const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", '{"text":')));
+    assert.equal(wire.code, 400);
+    assert.equal(wire.status, "Bad Request");
+    assert.match(wire.detail, /JSON/);
+  });
+
+  it("server - an unknown endpoint is a 404", async () => {
+    const response = await serverWith().serve(requestOf("TestService.Nope", "{}"));
+    const wire = wireOf(response);
+    assert.equal(response.code, 404);
+    assert.equal(wire.code, 404);
+    assert.match(wire.detail, /TestService\.Nope/);
+  });
+
+  it("server - handle() throws at registration when the handler lacks a method", () => {
+    const server = new Server({ name: "test" });
+    const incomplete = {
+      async Echo(request: { text: string }) {
+        return { text: request.text };
+      },
+    };
+    assert.throws(
+      // @ts-expect-error: the handler type requires every endpoint, so this must not compile either.
+      () => server.handle(contract, incomplete),
+      /TestService has no method Wait/,
+    );
+  });
+
+  it("server - endpoints() lists Handler.Method names", () => {
+    assert.deepEqual(serverWith().endpoints(), ["TestService.Echo", "TestService.Wait"]);
+  });
+
+  it("server - a handler still running at timeoutMs has its context.signal aborted", async () => {
+    const response = await serverWith().serve(requestOf("TestService.Wait", "{}", 50));
+    assert.equal(response.ok, true);
+    assert.deepEqual(decoded(response), { aborted: true });
+  });
+
+  it("server - a handler that finishes in time does not see its signal aborted", async () => {
+    const server = serverWith({
+      async Wait(_request, context) {
+        return { aborted: context.signal.aborted };
+      },
+    });
+    assert.deepEqual(decoded(await server.serve(requestOf("TestService.Wait", "{}", 1000))), { aborted: false });
+  });
+
+  it("server - an unexpected handler error is a bare 500 and reaches onError", async () => {
+    const seen: unknown[] = [];
+    const server = new Server({ name: "test", onError: (error) => seen.push(error) }).handle(contract, {
+      async Echo() {
+        throw new Error("password=hunter2");
+      },
+      async Wait() {
+        return { aborted: false };
+      },
+    });
+    const wire = wireOf(await server.serve(requestOf("TestService.Echo", '{"text":"hi"}')));
+    assert.deepEqual(wire, { id: "test", code: 500, detail: "internal error", status: "Internal Server Error" });
+    assert.equal(seen.length, 1);
+    assert.match(String(seen[0]), /hunter2/);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * The conformance suite every Transport implementation runs (HTTP now, NATS later), so that the
+ * client and server above it cannot tell which one carries their calls. Each test opens its own
+ * transport, listener and client and closes them when it ends, so one test's leftovers (a handler
+ * that never answers, a half-closed listener) cannot leak into the next.
+ * Time bounds are generous upper limits on things that must not hang, never performance claims.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { type TestContext, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  ConnectionError,
+  ConnectionLostError,
+  type Listener,
+  type Transport,
+  type TransportClient,
+  type TransportHandler,
+  type TransportRequest,
+} from "./index.js";
+
+export interface TransportUnderTest {
+  readonly transport: Transport;
+  /** What to pass to `listen`: `127.0.0.1:0` for socket transports. */
+  readonly listenAddress: string;
+  /** An address where nothing listens, so a request there is never delivered. */
+  unreachableAddress(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export type TransportFactory = () => Promise<TransportUnderTest>;
+
+/** Far above what any of these calls needs; only there so that a broken transport fails, not hangs. */
+const HANG_MS = 5000;
+
+export function transportConformance(label: string, create: TransportFactory): void {
+  describe(`${label} transport conformance`, () => {
+    roundTripTests(create);
+    failureTests(create);
+    lifecycleTests(create);
+  });
+}
+
+interface Harness {
+  readonly under: TransportUnderTest;
+  readonly listener: Listener;
+  readonly client: TransportClient;
+}
+
+/** Listens with `handler` and opens a client; both are closed when the test ends. */
+export async function harness(t: TestContext, create: TransportFactory, handler: TransportHandler): Promise<Harness> {
+  const under = await create();
+  const listener = await under.transport.listen(under.listenAddress, handler);
+  const client = under.transport.client();
+  t.after(async () => {
+    await client.close();
+    await listener.close(0);
+    await under.cleanup();
+  });
+  return { under, listener, client };
+}
+
+export function requestOf(body: Uint8Array | string, overrides: Partial<TransportRequest> = {}): TransportRequest {
+  return {
+    service: "echo",
+    endpoint: "EchoService.Echo",
+    metadata: {},
+    timeoutMs: HANG_MS,
+    body: typeof body === "string" ? Buffer.from(body) : body,
+    ...overrides,
+  };
+}
+
+/** A signal that ends the request if the transport hangs, so the test fails with a reason. */
+function hangGuard(): AbortSignal {
+  return AbortSignal.timeout(HANG_MS);
+}
+
+/** A handler result that can be settled from the test, for handlers that must wait. */
+function gate(t: TestContext): { wait: Promise<void>; open: () => void } {
+  let open = (): void => {};
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  t.after(() => open());
+  return { wait, open };
+}
+
+function roundTripTests(create: TransportFactory): void {
+  it("transport - service, endpoint, body bytes and metadata arrive as sent, and the response comes back", async (t) => {
+    const seen: TransportRequest[] = [];
+    const { client, listener } = await harness(t, create, async (request) => {
+      seen.push(request);
+      return { ok: true, body: Buffer.concat([Buffer.from("re:"), request.body]) };
+    });
+    const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const metadata = { "request-id": "r-1", greeting: "héllo ✓", empty: "", traceparent: "00-abc-def-01" };
+    const response = await client.request(
+      listener.address,
+      requestOf(body, { service: "users", endpoint: "UsersService.Get", metadata, timeoutMs: 1500 }),
+      hangGuard(),
+    );
+    assert.equal(response.ok, true);
+    assert.deepEqual(Buffer.from(response.body), Buffer.concat([Buffer.from("re:"), body]));
+    assert.equal(seen.length, 1);
+    const [arrived] = seen as [TransportRequest];
+    assert.equal(arrived.service, "users");
+    assert.equal(arrived.endpoint, "UsersService.Get");
+    assert.deepEqual(Buffer.from(arrived.body), body);
+    assert.deepEqual({ ...arrived.metadata }, metadata);
+    // The callee sets its deadline from this, so it must never grow in transit.
+    assert.ok(arrived.timeoutMs > 0 && arrived.timeoutMs <= 1500, `timeoutMs ${arrived.timeoutMs}`);
+  });
+
+  it("transport - an empty body and empty metadata round-trip", async (t) => {
+    const { client, listener } = await harness(t, create, async (request) => ({ ok: true, body: request.body }));
+    const response = await client.request(listener.address, requestOf(Buffer.alloc(0)), hangGuard());
+    assert.equal(response.ok, true);
+    assert.equal(response.body.byteLength, 0);
+  });
+
+  it("transport - an error response arrives with ok false, its code and its body", async (t) => {
+    const wire = Buffer.from(JSON.stringify({ id: "users", code: 404, detail: "user 42 not found", status: "Not Found" }));
+    const { client, listener } = await harness(t, create, async () => ({ ok: false, code: 404, body: wire }));
+    const response = await client.request(listener.address, requestOf("{}"), hangGuard());
+    assert.equal(response.ok, false);
+    assert.equal(response.code, 404);
+    assert.deepEqual(Buffer.from(response.body), wire);
+  });
+
+  it("transport - 200 concurrent requests each get their own response", async (t) => {
+    const { client, listener } = await harness(t, create, async (request) => {
+      const n = Number(Buffer.from(request.body).toString());
+      // Uneven waits make responses finish out of order, which is what could cross them.
+      await delay(n % 7);
+      return { ok: true, body: Buffer.from(`${n}:${request.metadata["n"]}:${request.endpoint}`) };
+    });
+    const calls = Array.from({ length: 200 }, (_, n) =>
+      client.request(listener.address, requestOf(String(n), { metadata: { n: String(n) }, endpoint: `E.M${n}` }), hangGuard()),
+    );
+    const responses = await Promise.all(calls);
+    responses.forEach((response, n) => {
+      assert.equal(response.ok, true);
+      assert.equal(Buffer.from(response.body).toString(), `${n}:${n}:E.M${n}`);
+    });
+  });
+
+  it("transport - a 1 MiB body round-trips intact", async (t) => {
+    const { client, listener } = await harness(t, create, async (request) => ({ ok: true, body: request.body }));
+    const body = randomBytes(1024 * 1024);
+    const response = await client.request(listener.address, requestOf(body), hangGuard());
+    assert.equal(response.ok, true);
+    assert.ok(Buffer.from(response.body).equals(body), "the body came back changed");
+  });
+}
+
+function failureTests(create: TransportFactory): void {
+  it("transport - a request to an address where nothing listens rejects with ConnectionError", async (t) => {
+    const under = await create();
+    const client = under.transport.client();
+    t.after(async () => {
+      await client.close();
+      await under.cleanup();
+    });
+    const address = await under.unreachableAddress();
+    await assert.rejects(client.request(address, requestOf("{}"), hangGuard()), ConnectionError);
+  });
+
+  it("transport - aborting the signal rejects promptly with the signal's reason", async (t) => {
+    const release = gate(t);
+    let arrived = false;
+    const { client, listener } = await harness(t, create, async () => {
+      arrived = true;
+      await release.wait;
+      return { ok: true, body: Buffer.alloc(0) };
+    });
+    const controller = new AbortController();
+    const reason = new Error("caller gave up");
+    const started = Date.now();
+    const pending = client.request(listener.address, requestOf("{}"), controller.signal);
+    // Abort only once the handler holds the request, so this is a cancel in flight, not before sending.
+    while (!arrived) await delay(5);
+    controller.abort(reason);
+    await assert.rejects(pending, (error: unknown) => error === reason);
+    assert.ok(Date.now() - started < HANG_MS, "the abort did not end the request");
+  });
+}
+
+function lifecycleTests(create: TransportFactory): void {
+  it("transport - close(graceMs) lets an in-flight request finish, then new requests fail", async (t) => {
+    const release = gate(t);
+    let arrived = false;
+    const { client, listener } = await harness(t, create, async () => {
+      arrived = true;
+      await release.wait;
+      return { ok: true, body: Buffer.from("finished") };
+    });
+    const inFlight = client.request(listener.address, requestOf("{}"), hangGuard());
+    while (!arrived) await delay(5);
+    const closing = listener.close(HANG_MS);
+    // The handler finishes only after close began: draining, not a race with it.
+    await delay(20);
+    release.open();
+    const response = await inFlight;
+    assert.equal(Buffer.from(response.body).toString(), "finished");
+    await closing;
+    await assert.rejects(
+      client.request(listener.address, requestOf("{}"), hangGuard()),
+      (error: unknown) => error instanceof ConnectionError || error instanceof ConnectionLostError,
+    );
+  });
+}
