@@ -19,8 +19,8 @@ function expectError(reply: Reply, code: number, field?: string): void {
   if (field !== undefined) assert.match((reply.body as Json).detail as string, new RegExp(`\\b${field}\\b`));
 }
 
-export function gatewayContract(label: string, start: () => Promise<Running>): void {
-  describe(`gateway contract - ${label}`, () => {
+export function gatewayContract(label: string, start: () => Promise<Running>, options: { skip?: string | false } = {}): void {
+  describe(`gateway contract - ${label}`, { skip: options.skip ?? false }, () => {
     let system: Running;
     const call = (method: string, path: string, body?: unknown, options?: Parameters<typeof send>[4]) =>
       send(system.url, method, path, body, options);

@@ -26,6 +26,8 @@ const ALL: readonly Program[] = ["users", "products", "orders", "gateway"];
 export interface SystemOptions {
   /** Extra environment for every program. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra environment for one program, e.g. each service's own DATABASE_URL. */
+  readonly programEnv?: Readonly<Partial<Record<Program, Readonly<Record<string, string>>>>>;
 }
 
 export class System {
@@ -37,6 +39,7 @@ export class System {
     readonly dir: string,
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly programEnv: SystemOptions["programEnv"] = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -53,7 +56,7 @@ export class System {
       LOG_LEVEL: "warn",
       ...options.env,
     };
-    const system = new System(dir, port, env);
+    const system = new System(dir, port, env, options.programEnv);
     for (const name of ALL) system.launch(name);
     await system.waitReady();
     return system;
@@ -62,7 +65,8 @@ export class System {
   /** Starts `name` again after it was stopped. */
   launch(name: Program): ChildProcess {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
-    const child = spawn(process.execPath, [join(ROOT, PROGRAMS[name])], { cwd: ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...this.env, ...this.programEnv?.[name] };
+    const child = spawn(process.execPath, [join(ROOT, PROGRAMS[name])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const lines = this.logs.get(name) ?? [];
     this.logs.set(name, lines);
     const keep = (chunk: Buffer) => lines.push(chunk.toString());

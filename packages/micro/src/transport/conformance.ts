@@ -76,6 +76,15 @@ function hangGuard(): AbortSignal {
   return AbortSignal.timeout(HANG_MS);
 }
 
+/** Resolves once `predicate` holds; fails instead of spinning forever when it never does. */
+async function until(predicate: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + HANG_MS;
+  while (!predicate()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await delay(5);
+  }
+}
+
 /** A handler result that can be settled from the test, for handlers that must wait. */
 function gate(t: TestContext): { wait: Promise<void>; open: () => void } {
   let open = (): void => {};
@@ -177,7 +186,7 @@ function failureTests(create: TransportFactory): void {
     const started = Date.now();
     const pending = client.request(listener.address, requestOf("{}"), controller.signal);
     // Abort only once the handler holds the request, so this is a cancel in flight, not before sending.
-    while (!arrived) await delay(5);
+    await until(() => arrived, "the request to reach the handler");
     controller.abort(reason);
     await assert.rejects(pending, (error: unknown) => error === reason);
     assert.ok(Date.now() - started < HANG_MS, "the abort did not end the request");
@@ -194,7 +203,7 @@ function lifecycleTests(create: TransportFactory): void {
       return { ok: true, body: Buffer.from("finished") };
     });
     const inFlight = client.request(listener.address, requestOf("{}"), hangGuard());
-    while (!arrived) await delay(5);
+    await until(() => arrived, "the request to reach the handler");
     const closing = listener.close(HANG_MS);
     // The handler finishes only after close began: draining, not a race with it.
     await delay(20);
