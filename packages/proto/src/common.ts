@@ -8,7 +8,7 @@ import { Type } from "@sinclair/typebox";
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 /** numeric(12,2): positive, at most two decimals. */
-export const Money = Type.Number({ exclusiveMinimum: 0, maximum: 9_999_999_999.99, multipleOf: 0.01 });
+export const Money = Type.Number({ exclusiveMinimum: 0, maximum: 9_999_999_999.99, maxDecimals: 2 });
 
 export const MAX_LIST_LIMIT = 500;
 export const DEFAULT_LIST_LIMIT = 50;

@@ -108,6 +108,9 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       assert.equal((await call("DELETE", `/products/${p.id}`)).status, 204);
       expectError(await call("GET", `/products/${p.id}`), 404);
       expectError(await call("POST", "/products", { name: "X", price: 1.999 }), 400, "price");
+      expectError(await call("POST", "/products", { name: "X", price: 1.000001 }), 400, "price");
+      const large = await call("POST", "/products", { name: "Large", price: 1234567.89 });
+      assert.equal(((large.body as Json).product as Json).price, 1234567.89, large.text);
       expectError(await call("POST", "/products", { name: "X", price: 0 }), 400, "price");
       expectError(await call("POST", "/products", { name: "X", price: 1, stock: -1 }), 400, "stock");
       expectError(await call("POST", "/products", { name: "X", price: "1" }), 400, "price");

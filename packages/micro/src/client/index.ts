@@ -7,8 +7,8 @@
 import { type Codec, jsonCodec } from "../codec/index.js";
 import type { ApiMap, ApiOf, ServiceContract } from "../contract/index.js";
 import { endpointName } from "../contract/index.js";
-import { MicroError, gatewayTimeout, isMicroError, unavailable } from "../errors/index.js";
-import type { CallContext, Metadata } from "../metadata/index.js";
+import { MicroError, badRequest, gatewayTimeout, isMicroError, unavailable } from "../errors/index.js";
+import { type CallContext, type Metadata, isValidMetadataKey } from "../metadata/index.js";
 import type { Node } from "../registry/index.js";
 import type { Selector } from "../selector/index.js";
 import { ConnectionError, ConnectionLostError, type TransportClient } from "../transport/index.js";
@@ -77,6 +77,10 @@ export class Client<Cs extends readonly ServiceContract[]> {
     const parent = options.context;
     const deadline = parent ? Math.min(own, parent.deadline) : own;
     const metadata = parent ? { ...parent.metadata, ...options.metadata } : (options.metadata ?? {});
+    const badKey = Object.keys(metadata).find((key) => !isValidMetadataKey(key));
+    if (badKey !== undefined) {
+      return Promise.reject(badRequest(service, `metadata key "${badKey}" must be a lower-case token`));
+    }
     return this.invoke({
       service,
       endpoint,

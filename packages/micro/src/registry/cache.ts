@@ -18,8 +18,11 @@ interface Entry {
   fetchedAt: number;
   /** Bumped by every watch event, so a lookup that raced a change is not taken as fresh. */
   generation: number;
+  /** The generation `services` was fetched in, so a slow old lookup cannot overwrite a newer one. */
+  fetchedGeneration: number;
   valid: boolean;
   pending: Promise<Service[]> | undefined;
+  pendingGeneration: number;
 }
 
 export class CachedRegistry implements Registry {
@@ -40,7 +43,7 @@ export class CachedRegistry implements Registry {
     this.watchOnce();
     const entry = this.entries.get(name);
     if (entry?.valid && Date.now() - entry.fetchedAt < this.maxAgeMs) return entry.services;
-    if (entry?.pending) return entry.pending;
+    if (entry?.pending && entry.pendingGeneration === entry.generation) return entry.pending;
     return this.refresh(name, entry);
   }
 
@@ -72,26 +75,43 @@ export class CachedRegistry implements Registry {
   }
 
   private refresh(name: string, stale: Entry | undefined): Promise<Service[]> {
-    const entry: Entry = stale ?? { services: [], fetchedAt: 0, generation: 0, valid: false, pending: undefined };
+    const entry: Entry = stale ?? {
+      services: [],
+      fetchedAt: 0,
+      generation: 0,
+      fetchedGeneration: -1,
+      valid: false,
+      pending: undefined,
+      pendingGeneration: 0,
+    };
     this.entries.set(name, entry);
     const generation = entry.generation;
-    entry.pending = this.inner.getService(name).then(
+    const pending = this.inner.getService(name).then(
       (services) => {
+        if (entry.pending === pending) entry.pending = undefined;
+        if (generation < entry.fetchedGeneration) return entry.services;
         entry.services = services;
         entry.fetchedAt = Date.now();
+        entry.fetchedGeneration = generation;
         entry.valid = entry.generation === generation;
-        entry.pending = undefined;
         return services;
       },
       (error: unknown) => {
-        entry.pending = undefined;
-        // The registry is away: the last known nodes are better than none.
-        if (entry.fetchedAt > 0) return entry.services;
-        this.entries.delete(name);
-        throw error;
+        if (entry.pending === pending) entry.pending = undefined;
+        if (entry.fetchedAt === 0) {
+          this.entries.delete(name);
+          throw error;
+        }
+        // The registry is away: keep serving the last known nodes for another maxAge
+        // instead of asking it again on every call.
+        entry.fetchedAt = Date.now();
+        entry.valid = true;
+        return entry.services;
       },
     );
-    return entry.pending;
+    entry.pending = pending;
+    entry.pendingGeneration = generation;
+    return pending;
   }
 
   private watchOnce(): void {

@@ -6,10 +6,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv"
 import formats from "ajv-formats";
 
 /**
- * `multipleOfPrecision` lets `multipleOf: 0.01` accept 99.99 despite binary floating point.
- * Ajv compares `value / 0.01` with its rounding in absolute terms, and across money's range
- * (up to 9999999999.99) that quotient is off by up to about 1.2e-4, so 1e-9 rejected amounts such
- * as 1234567.89; 1e-3 accepts them all and still rejects a third or fourth decimal.
+ * No coercion and no removal: a wrong type or an unknown field is a 400, never silently fixed.
  * `useDefaults` fills declared defaults (`stock: 0`, `limit: 50`).
  */
 export const AJV_OPTIONS: Options = {
@@ -17,7 +14,6 @@ export const AJV_OPTIONS: Options = {
   coerceTypes: false,
   useDefaults: true,
   removeAdditional: false,
-  multipleOfPrecision: 3,
   strict: false,
 };
 
@@ -34,8 +30,27 @@ const NUMERIC_FORMATS: Record<string, { pattern: RegExp; min: number; max: numbe
   limit: { pattern: /^[1-9][0-9]{0,15}$/, min: 1, max: 500, says: "must be an integer from 1 to 500" },
 };
 
-/** Adds the numeric-string formats; a Fastify Ajv plugin (Fastify brings ajv-formats itself). */
+/**
+ * `maxDecimals: n`: at most n decimals, exactly. `multipleOf: 0.01` cannot say this in binary
+ * floating point: Ajv's tolerance either rejects 1234567.89 or accepts 1.000001, which
+ * numeric(12,2) would then round. Rounding to n decimals and comparing is exact, because a
+ * value with at most n decimals is the double nearest to round(value * 10^n) / 10^n.
+ */
+function addMaxDecimals(ajv: Ajv): void {
+  ajv.addKeyword({
+    keyword: "maxDecimals",
+    type: "number",
+    schemaType: "number",
+    validate: (decimals: number, value: number) => {
+      const scale = 10 ** decimals;
+      return Math.round(value * scale) / scale === value;
+    },
+  });
+}
+
+/** Adds the numeric-string formats and `maxDecimals`; a Fastify Ajv plugin (Fastify brings ajv-formats itself). */
 export function addNumericFormats(ajv: Ajv): Ajv {
+  addMaxDecimals(ajv);
   for (const [name, f] of Object.entries(NUMERIC_FORMATS)) {
     ajv.addFormat(name, { type: "string", validate: (s: string) => f.pattern.test(s) && Number(s) >= f.min && Number(s) <= f.max });
   }
@@ -72,7 +87,7 @@ function reasonOf(error: ErrorObject): string {
       const format = String(params.format);
       return NUMERIC_FORMATS[format]?.says ?? (format === "email" ? "must be a valid email address" : `must be a valid ${format}`);
     }
-    case "multipleOf":
+    case "maxDecimals":
       return "must have at most two decimals";
     case "minProperties":
       return "must have at least one field";

@@ -4,7 +4,7 @@
  */
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { badRequest, isMicroError, payloadTooLarge } from "../../errors/index.js";
+import { badRequest, internal, isMicroError, payloadTooLarge } from "../../errors/index.js";
 import type { Listener, TransportHandler, TransportRequest, TransportResponse } from "../index.js";
 import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, TIMEOUT_HEADER, metadataFromHeaders } from "./headers.js";
 import { joinHostPort, splitHostPort } from "../address.js";
@@ -52,7 +52,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: Transpo
     const request = await readRequest(req);
     response = await handler(request);
   } catch (error) {
-    const wire = isMicroError(error) ? error : badRequest("transport", "malformed RPC request");
+    // readRequest rejects bad requests with wire errors; anything else is ours, hence a 500.
+    const wire = isMicroError(error) ? error : internal("transport", "internal error");
     response = { ok: false, code: wire.code, body: Buffer.from(JSON.stringify(wire)) };
   }
   const headers: Record<string, string | number> = {

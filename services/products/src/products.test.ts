@@ -1,0 +1,197 @@
+/**
+ * The products store and handler on both databases the service runs on: PGlite (the embedded
+ * default) and real PostgreSQL (`DATABASE_URL`). One behaviour suite runs once per kind, on the
+ * service's real migrations and demo seed, so money, defaults and CHECK constraints are held to
+ * the same answers by both drivers.
+ *
+ * Each kind opens one database for the whole suite (a PGlite first start costs seconds), so the
+ * tests run in order and build on each other: the seed is checked before anything is written.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test, type TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type Database, migrate, seedOnce } from "@gw/database";
+import { openPglite } from "@gw/database/pglite/index";
+import { openPostgres } from "@gw/database/postgres/index";
+import { createTestDatabase, requirePostgres } from "@gw/database/testing";
+import { type HandlerContext, type HandlerOf, MicroError } from "@gw/micro";
+import type { products } from "@gw/proto";
+import { ProductsService } from "./handler.js";
+import { ProductStore } from "./store.js";
+
+/** Compiled tests run from dist/, a sibling of migrations/ and seeds/. */
+const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
+const SEED = new URL("../seeds/demo.sql", import.meta.url);
+
+const WIDGET = { id: 100, name: "Widget", price: 99.99, stock: 1000 };
+const GADGET = { id: 101, name: "Gadget", price: 24.5, stock: 500 };
+const GIZMO = { id: 102, name: "Gizmo", price: 5, stock: 0 };
+
+/** PostgreSQL's check_violation, the same code from PGlite and from `pg`. */
+const CHECK_VIOLATION = "23514";
+
+interface Fixture {
+  readonly db: Database;
+  readonly store: ProductStore;
+  /** Typed as the server sees it, so calls pass a context as the server does. */
+  readonly handler: HandlerOf<typeof products>;
+  readonly seed: string;
+}
+
+/** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
+type Open = (t: TestContext) => Promise<Fixture | undefined>;
+
+async function prepare(db: Database): Promise<Fixture> {
+  const seed = await readFile(SEED, "utf8");
+  await migrate(db, MIGRATIONS);
+  await seedOnce(db, "demo", seed);
+  const store = new ProductStore(db);
+  return { db, store, handler: new ProductsService(store), seed };
+}
+
+/** One PGlite in a temp folder for the whole suite, closed and removed after it. */
+function pglite(): Open {
+  let dir: string | undefined;
+  let opened: Promise<Fixture> | undefined;
+  after(async () => {
+    await (await opened?.catch(() => undefined))?.db.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return async () =>
+    (opened ??= mkdtemp(join(tmpdir(), "products-test-")).then(async (made) => {
+      dir = made;
+      return prepare(await openPglite(join(made, "data")));
+    }));
+}
+
+/** One fresh PostgreSQL database for the whole suite, dropped after it. */
+function postgres(): Open {
+  let opened: Promise<{ fixture: Fixture; drop(): Promise<void> }> | undefined;
+  after(async () => {
+    const done = await opened?.catch(() => undefined);
+    await done?.fixture.db.close();
+    await done?.drop();
+  });
+  return async (t) => {
+    if (!(await requirePostgres(t))) return undefined;
+    opened ??= createTestDatabase().then(async (target) => ({
+      fixture: await prepare(await openPostgres(target.url)),
+      drop: target.drop,
+    }));
+    return (await opened).fixture;
+  };
+}
+
+function context(endpoint: string): HandlerContext {
+  return {
+    service: "products",
+    endpoint: `ProductsService.${endpoint}`,
+    metadata: {},
+    deadline: Date.now() + 5000,
+    signal: new AbortController().signal,
+  };
+}
+
+/** Asserts a wire error from the products service with this code and a detail matching `detail`. */
+async function rejectsWith(call: Promise<unknown>, code: number, detail: RegExp): Promise<void> {
+  await assert.rejects(call, (error: unknown) => {
+    assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.equal(error.id, "products");
+    assert.match(error.detail, detail);
+    return true;
+  });
+}
+
+function isCheckViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === CHECK_VIOLATION;
+}
+
+async function count(db: Database): Promise<number> {
+  const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM products");
+  return row?.n ?? -1;
+}
+
+function behaviour(kind: string, open: Open): void {
+  test(`products - the demo seed adds products 100 to 102 with exact prices, once (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const seeded = await f.store.list(50, 0);
+    assert.deepEqual(seeded, [WIDGET, GADGET, GIZMO]);
+    // numeric(12,2) must come back as the JS number 99.99, not the string "99.99" nor 99.98999….
+    assert.equal(seeded[0]?.price, 99.99);
+    assert.equal(typeof seeded[0]?.id, "number");
+    assert.equal(await seedOnce(f.db, "demo", f.seed), false);
+    assert.equal(await count(f.db), 3);
+  });
+
+  test(`products - get and list answer in id order, paged by limit and offset (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    assert.deepEqual(await f.handler.Get({ id: 101 }, context("Get")), { product: GADGET });
+    assert.deepEqual(await f.store.list(2, 0), [WIDGET, GADGET]);
+    assert.deepEqual(await f.store.list(2, 1), [GADGET, GIZMO]);
+    assert.deepEqual(await f.store.list(5, 3), []);
+    assert.deepEqual(await f.handler.List({}, context("List")), { products: [WIDGET, GADGET, GIZMO] });
+    assert.deepEqual(await f.handler.List({ limit: 1, offset: 2 }, context("List")), { products: [GIZMO] });
+    assert.equal(await f.store.get(1), undefined);
+    await rejectsWith(f.handler.Get({ id: 1 }, context("Get")), 404, /^product 1 not found$/);
+  });
+
+  test(`products - create continues at 103, stock defaults to 0, prices round-trip exactly (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const { product } = await f.handler.Create({ name: "Doohickey", price: 12.34 }, context("Create"));
+    assert.deepEqual(product, { id: 103, name: "Doohickey", price: 12.34, stock: 0 });
+    assert.deepEqual(await f.store.get(103), product);
+    // The largest numeric(12,2) still fits a double exactly enough to compare equal.
+    const dearest = await f.store.create("Yacht", 9_999_999_999.99, 1);
+    assert.equal(dearest.price, 9_999_999_999.99);
+    assert.equal((await f.store.get(dearest.id))?.price, 9_999_999_999.99);
+    assert.equal((await f.store.create("Penny sweet", 0.01, 7)).price, 0.01);
+  });
+
+  test(`products - the database rejects price 0 and stock -1 and keeps the row as it was (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const before = await count(f.db);
+    // The CHECK constraints back the contract's validation for any writer that skips it.
+    await assert.rejects(f.store.create("Free lunch", 0, 1), isCheckViolation);
+    await assert.rejects(f.store.create("Debt", 1, -1), isCheckViolation);
+    await assert.rejects(f.store.update(100, { price: 0 }), isCheckViolation);
+    await assert.rejects(f.store.update(100, { stock: -1 }), isCheckViolation);
+    assert.equal(await count(f.db), before);
+    assert.deepEqual(await f.store.get(100), WIDGET);
+  });
+
+  test(`products - update changes only the given fields; no fields 400, missing 404 (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const priced = await f.handler.Update({ id: 103, price: 15.5 }, context("Update"));
+    assert.deepEqual(priced, { product: { id: 103, name: "Doohickey", price: 15.5, stock: 0 } });
+    const stocked = await f.handler.Update({ id: 103, name: "Doohickey II", stock: 12 }, context("Update"));
+    assert.deepEqual(stocked, { product: { id: 103, name: "Doohickey II", price: 15.5, stock: 12 } });
+    // Stock 0 is a value, not "unchanged": COALESCE must not swallow it.
+    const emptied = await f.handler.Update({ id: 103, stock: 0 }, context("Update"));
+    assert.equal(emptied.product.stock, 0);
+    await rejectsWith(f.handler.Update({ id: 103 }, context("Update")), 400, /name, price, stock/);
+    await rejectsWith(f.handler.Update({ id: 404, name: "Nothing" }, context("Update")), 404, /^product 404 not found$/);
+    assert.deepEqual(await f.store.get(103), { id: 103, name: "Doohickey II", price: 15.5, stock: 0 });
+  });
+
+  test(`products - delete removes the product; missing ids are 404 (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    assert.deepEqual(await f.handler.Delete({ id: 103 }, context("Delete")), {});
+    await rejectsWith(f.handler.Get({ id: 103 }, context("Get")), 404, /^product 103 not found$/);
+    await rejectsWith(f.handler.Delete({ id: 103 }, context("Delete")), 404, /^product 103 not found$/);
+    assert.equal(await f.store.delete(103), false);
+    assert.deepEqual((await f.store.list(3, 0)).map((product) => product.id), [100, 101, 102]);
+  });
+}
+
+behaviour("pglite", pglite());
+behaviour("postgres", postgres());

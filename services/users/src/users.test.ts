@@ -1,0 +1,185 @@
+/**
+ * The users store and handler on both databases the service runs on: PGlite (the embedded
+ * default) and real PostgreSQL (`DATABASE_URL`). One behaviour suite runs once per kind, on the
+ * service's real migrations and demo seed, so the two drivers are held to the same answers.
+ *
+ * Each kind opens one database for the whole suite (a PGlite first start costs seconds), so the
+ * tests run in order and build on each other: the seed is checked before anything is written.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test, type TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type Database, migrate, seedOnce } from "@gw/database";
+import { openPglite } from "@gw/database/pglite/index";
+import { openPostgres } from "@gw/database/postgres/index";
+import { createTestDatabase, requirePostgres } from "@gw/database/testing";
+import { type HandlerContext, type HandlerOf, MicroError } from "@gw/micro";
+import type { users } from "@gw/proto";
+import { UsersService } from "./handler.js";
+import { EmailTakenError, UserStore } from "./store.js";
+
+/** Compiled tests run from dist/, a sibling of migrations/ and seeds/. */
+const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
+const SEED = new URL("../seeds/demo.sql", import.meta.url);
+
+const ALICE = { id: 1, email: "alice@example.com", name: "Alice" };
+const BOB = { id: 2, email: "bob@example.com", name: "Bob" };
+const CAROL = { id: 3, email: "carol@example.com", name: "Carol" };
+
+interface Fixture {
+  readonly db: Database;
+  readonly store: UserStore;
+  /** Typed as the server sees it, so calls pass a context as the server does. */
+  readonly handler: HandlerOf<typeof users>;
+  readonly seed: string;
+}
+
+/** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
+type Open = (t: TestContext) => Promise<Fixture | undefined>;
+
+async function prepare(db: Database): Promise<Fixture> {
+  const seed = await readFile(SEED, "utf8");
+  await migrate(db, MIGRATIONS);
+  await seedOnce(db, "demo", seed);
+  const store = new UserStore(db);
+  return { db, store, handler: new UsersService(store), seed };
+}
+
+/** One PGlite in a temp folder for the whole suite, closed and removed after it. */
+function pglite(): Open {
+  let dir: string | undefined;
+  let opened: Promise<Fixture> | undefined;
+  after(async () => {
+    await (await opened?.catch(() => undefined))?.db.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return async () =>
+    (opened ??= mkdtemp(join(tmpdir(), "users-test-")).then(async (made) => {
+      dir = made;
+      return prepare(await openPglite(join(made, "data")));
+    }));
+}
+
+/** One fresh PostgreSQL database for the whole suite, dropped after it. */
+function postgres(): Open {
+  let opened: Promise<{ fixture: Fixture; drop(): Promise<void> }> | undefined;
+  after(async () => {
+    const done = await opened?.catch(() => undefined);
+    await done?.fixture.db.close();
+    await done?.drop();
+  });
+  return async (t) => {
+    if (!(await requirePostgres(t))) return undefined;
+    opened ??= createTestDatabase().then(async (target) => ({
+      fixture: await prepare(await openPostgres(target.url)),
+      drop: target.drop,
+    }));
+    return (await opened).fixture;
+  };
+}
+
+function context(endpoint: string): HandlerContext {
+  return {
+    service: "users",
+    endpoint: `UsersService.${endpoint}`,
+    metadata: {},
+    deadline: Date.now() + 5000,
+    signal: new AbortController().signal,
+  };
+}
+
+/** Asserts a wire error from the users service with this code and a detail matching `detail`. */
+async function rejectsWith(call: Promise<unknown>, code: number, detail: RegExp): Promise<void> {
+  await assert.rejects(call, (error: unknown) => {
+    assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.equal(error.id, "users");
+    assert.match(error.detail, detail);
+    return true;
+  });
+}
+
+async function count(db: Database): Promise<number> {
+  const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM users");
+  return row?.n ?? -1;
+}
+
+function behaviour(kind: string, open: Open): void {
+  test(`users - the demo seed adds users 1 to 3, and seeding again adds nothing (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    assert.deepEqual(await f.store.list(50, 0), [ALICE, BOB, CAROL]);
+    assert.equal(await seedOnce(f.db, "demo", f.seed), false);
+    assert.equal(await count(f.db), 3);
+  });
+
+  test(`users - get and list answer in id order, paged by limit and offset, with numeric ids (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const { user } = await f.handler.Get({ id: 2 }, context("Get"));
+    assert.deepEqual(user, BOB);
+    assert.equal(typeof user.id, "number");
+    assert.deepEqual(await f.store.list(2, 0), [ALICE, BOB]);
+    assert.deepEqual(await f.store.list(2, 1), [BOB, CAROL]);
+    assert.deepEqual(await f.store.list(5, 3), []);
+    // Without limit and offset the handler applies the defaults rather than passing undefined to SQL.
+    assert.deepEqual(await f.handler.List({}, context("List")), { users: [ALICE, BOB, CAROL] });
+    assert.deepEqual(await f.handler.List({ limit: 1, offset: 2 }, context("List")), { users: [CAROL] });
+    assert.equal(await f.store.get(99), undefined);
+    await rejectsWith(f.handler.Get({ id: 99 }, context("Get")), 404, /^user 99 not found$/);
+  });
+
+  test(`users - create continues the id sequence after the seeded ids (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const { user } = await f.handler.Create({ email: "dave@example.com", name: "Dave" }, context("Create"));
+    assert.deepEqual(user, { id: 4, email: "dave@example.com", name: "Dave" });
+    assert.equal(typeof user.id, "number");
+    assert.deepEqual(await f.store.get(4), user);
+  });
+
+  test(`users - an email taken in any letter case is a 409 naming it, and nothing is added (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const before = await count(f.db);
+    const create = f.handler.Create({ email: "ALICE@Example.com", name: "Other Alice" }, context("Create"));
+    await rejectsWith(create, 409, /ALICE@Example\.com/);
+    await assert.rejects(f.store.create("alice@example.com", "Alice Again"), EmailTakenError);
+    assert.equal(await count(f.db), before);
+  });
+
+  test(`users - update changes only the given fields; taken email 409, no fields 400, missing 404 (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const renamed = await f.handler.Update({ id: 4, name: "David" }, context("Update"));
+    assert.deepEqual(renamed, { user: { id: 4, email: "dave@example.com", name: "David" } });
+    const moved = await f.handler.Update({ id: 4, email: "david@example.com" }, context("Update"));
+    assert.deepEqual(moved, { user: { id: 4, email: "david@example.com", name: "David" } });
+    // A user's own address in another case is not a conflict with itself.
+    const recased = await f.handler.Update({ id: 4, email: "David@Example.com" }, context("Update"));
+    assert.equal(recased.user.email, "David@Example.com");
+    await rejectsWith(f.handler.Update({ id: 4, email: "Bob@Example.COM" }, context("Update")), 409, /Bob@Example\.COM/);
+    await rejectsWith(f.handler.Update({ id: 4 }, context("Update")), 400, /email, name/);
+    await rejectsWith(f.handler.Update({ id: 404, name: "Nobody" }, context("Update")), 404, /^user 404 not found$/);
+    assert.deepEqual(await f.store.get(4), { id: 4, email: "David@Example.com", name: "David" });
+    assert.deepEqual(await f.store.get(2), BOB);
+  });
+
+  test(`users - delete removes the user and frees its email; missing ids are 404 (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    assert.deepEqual(await f.handler.Delete({ id: 4 }, context("Delete")), {});
+    await rejectsWith(f.handler.Get({ id: 4 }, context("Get")), 404, /^user 4 not found$/);
+    await rejectsWith(f.handler.Delete({ id: 4 }, context("Delete")), 404, /^user 4 not found$/);
+    assert.equal(await f.store.delete(4), false);
+    const again = await f.store.create("david@example.com", "David");
+    assert.ok(again.id > 4, `a deleted id is not reused, got ${again.id}`);
+    assert.deepEqual((await f.store.list(50, 0)).map((user) => user.id), [1, 2, 3, again.id]);
+  });
+}
+
+behaviour("pglite", pglite());
+behaviour("postgres", postgres());
