@@ -1,0 +1,106 @@
+/**
+ * The service lifecycle with real parts: it serves on a real socket, registers its endpoints,
+ * refreshes its registration on the interval, and on stop deregisters, closes its listener and
+ * runs its closers last-registered-first.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Type } from "@sinclair/typebox";
+import { defineService } from "../contract/index.js";
+import { createLogger } from "../logger/index.js";
+import type { WatchEvent } from "../registry/index.js";
+import { MemoryRegistry } from "../registry/memory.js";
+import { HttpTransport } from "../transport/http/index.js";
+import { Service } from "./index.js";
+
+const echo = defineService({
+  name: "echo",
+  handler: "EchoService",
+  endpoints: {
+    Say: { request: Type.Object({ text: Type.String() }), response: Type.Object({ text: Type.String() }), idempotent: true },
+  },
+});
+
+function newEchoService(registry: MemoryRegistry): Service {
+  return new Service({
+    name: "echo",
+    version: "1.2.3",
+    registry,
+    transport: new HttpTransport(),
+    logger: createLogger("echo", "silent"),
+    registerTtlMs: 300,
+    registerIntervalMs: 100,
+    shutdownTimeoutMs: 1000,
+  }).handle(echo, { Say: async ({ text }) => ({ text }) });
+}
+
+describe("service", () => {
+  it("service - registers its node with endpoints and version, and callers reach it", async () => {
+    const registry = new MemoryRegistry();
+    const service = newEchoService(registry);
+    await service.start();
+    const [registered] = await registry.getService("echo");
+    assert.equal(registered?.version, "1.2.3");
+    assert.deepEqual(registered?.endpoints, ["EchoService.Say"]);
+    assert.equal(registered?.nodes[0]?.address, service.address);
+    assert.equal(registered?.nodes[0]?.metadata.transport, "http");
+    const client = service.client([echo] as const);
+    assert.deepEqual(await client.call("echo", "EchoService.Say", { text: "hi" }), { text: "hi" });
+    await service.stop();
+  });
+
+  it("service - refreshes its registration before the TTL runs out", async () => {
+    const registry = new MemoryRegistry();
+    const events: WatchEvent[] = [];
+    registry.watch((e) => events.push(e));
+    const service = newEchoService(registry);
+    await service.start();
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal((await registry.getService("echo"))[0]?.nodes.length, 1, "still registered after twice the TTL");
+    assert.ok(events.filter((e) => e.action === "update").length >= 3, "refreshed on the interval");
+    assert.equal(events.filter((e) => e.action === "delete").length, 0);
+    await service.stop();
+  });
+
+  it("service - stop deregisters, stops listening and runs closers last first, once", async () => {
+    const registry = new MemoryRegistry();
+    const service = newEchoService(registry);
+    const closed: string[] = [];
+    service.onStop(async () => void closed.push("database"));
+    service.onStop(async () => void closed.push("client"));
+    await service.start();
+    const address = service.address as string;
+    await Promise.all([service.stop(), service.stop()]);
+    assert.deepEqual(await registry.getService("echo"), []);
+    assert.deepEqual(closed, ["client", "database"]);
+    await assert.rejects(fetch(`http://${address}/`, { method: "POST" }), "the listener is closed");
+  });
+
+  it("service - an in-flight call finishes before stop completes", async () => {
+    const registry = new MemoryRegistry();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = defineService({ name: "echo", handler: "Slow", endpoints: { Wait: { request: Type.Object({}), response: Type.Object({ done: Type.Boolean() }) } } });
+    const service = new Service({
+      name: "echo",
+      version: "1",
+      registry,
+      transport: new HttpTransport(),
+      logger: createLogger("echo", "silent"),
+      shutdownTimeoutMs: 5000,
+    }).handle(slow, { Wait: async () => (await gate, { done: true }) });
+    await service.start();
+    const caller = new MemoryRegistry();
+    await caller.register((await registry.getService("echo"))[0]!, { ttlMs: 60_000 });
+    const other = new Service({ name: "caller", version: "1", registry: caller, transport: new HttpTransport(), logger: createLogger("caller", "silent") });
+    const client = other.client([slow] as const);
+    const call = client.call("echo", "Slow.Wait", {});
+    await new Promise((r) => setTimeout(r, 100));
+    const stopping = service.stop();
+    setTimeout(release, 200);
+    assert.deepEqual(await call, { done: true });
+    await stopping;
+    await client.close();
+    await caller.close();
+  });
+});
