@@ -1,0 +1,224 @@
+/**
+ * The orders store and handler on both databases the service runs on: PGlite (the embedded
+ * default) and real PostgreSQL (`DATABASE_URL`). One behaviour suite runs once per kind, on the
+ * service's real migrations.
+ *
+ * `Create` checks the user and the product over real RPC: the real users and products handlers,
+ * each on its own database of the suite's kind, are served by real `Server`s on HTTP sockets and
+ * found through a `MemoryRegistry`, exactly as the orders program reaches them (see testing.ts).
+ *
+ * Each kind opens its databases once for the whole suite (a PGlite first start costs seconds), so
+ * the tests run in order; the one that takes the users service down comes last.
+ */
+import assert from "node:assert/strict";
+import { after, test, type TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type Database, migrate } from "@gw/database";
+import { type HandlerContext, type HandlerOf, MicroError } from "@gw/micro";
+import type { Order, orders } from "@gw/proto";
+import { OrdersService } from "./handler.js";
+import { OrderStore } from "./store.js";
+import { type DatabaseKind, type Peers, pgliteKind, postgresKind, startPeers } from "./testing.js";
+
+/** Compiled tests run from dist/, a sibling of migrations/. */
+const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
+
+/** `Date.prototype.toISOString`: RFC 3339 in UTC, milliseconds, a trailing Z. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** No demo row has this id, in any of the three services. */
+const MISSING = 424_242;
+
+interface Fixture {
+  readonly db: Database;
+  readonly store: OrderStore;
+  /** Typed as the server sees it, so calls pass a context as the server does. */
+  readonly handler: HandlerOf<typeof orders>;
+  readonly peers: Peers;
+}
+
+/** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
+type Open = (t: TestContext) => Promise<Fixture | undefined>;
+
+/** Three services' databases, the orders handler, and the peers it calls; closed after the suite. */
+function suiteOf(kind: DatabaseKind): Open {
+  let opened: Promise<Fixture> | undefined;
+  const databases: Database[] = [];
+  const open = async () => {
+    const db = await kind.open();
+    databases.push(db);
+    return db;
+  };
+  after(async () => {
+    await (await opened?.catch(() => undefined))?.peers.close();
+    await Promise.all(databases.map((db) => db.close()));
+    await kind.cleanup();
+  });
+  return async (t) => {
+    if (!(await kind.guard(t))) return undefined;
+    opened ??= (async () => {
+      const [db, usersDb, productsDb] = await Promise.all([open(), open(), open()]);
+      await migrate(db, MIGRATIONS);
+      const peers = await startPeers(usersDb, productsDb);
+      const store = new OrderStore(db);
+      return { db, store, handler: new OrdersService(store, peers.client), peers };
+    })();
+    return opened;
+  };
+}
+
+function context(endpoint: string): HandlerContext {
+  return {
+    service: "orders",
+    endpoint: `OrdersService.${endpoint}`,
+    metadata: {},
+    deadline: Date.now() + 5000,
+    signal: new AbortController().signal,
+  };
+}
+
+/** Asserts a MicroError with this id and code, and a detail matching `detail`. */
+async function rejectsWith(call: Promise<unknown>, id: string, code: number, detail: RegExp): Promise<void> {
+  await assert.rejects(call, (error: unknown) => {
+    assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.equal(error.id, id);
+    assert.match(error.detail, detail);
+    return true;
+  });
+}
+
+async function count(db: Database): Promise<number> {
+  const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM orders");
+  return row?.n ?? -1;
+}
+
+/** Sets an order's creation time, so ordering by time can be tested apart from ordering by id. */
+async function createdAt(db: Database, id: number, at: string): Promise<void> {
+  await db.query("UPDATE orders SET created_at = $2 WHERE id = $1", [id, at]);
+}
+
+function ids(list: readonly Order[]): number[] {
+  return list.map((order) => order.id);
+}
+
+function storeCases(kind: string, open: Open): void {
+  test(`orders - the store creates and gets orders with numeric ids and amounts and UTC times (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const order = await f.store.create(11, 100, 12.34);
+    const { id, created_at, ...fields } = order;
+    assert.equal(typeof id, "number");
+    assert.deepEqual(fields, { user_id: 11, product_id: 100, amount: 12.34, status: "pending" });
+    assert.match(created_at, ISO_UTC);
+    assert.ok(Math.abs(Date.parse(created_at) - Date.now()) < 60_000, `created_at ${created_at} is not now`);
+    assert.deepEqual(await f.store.get(order.id), order);
+    assert.deepEqual(await f.handler.Get({ id: order.id }, context("Get")), { order });
+    assert.equal(await f.store.get(MISSING), undefined);
+    await rejectsWith(f.handler.Get({ id: MISSING }, context("Get")), "orders", 404, /^order 424242 not found$/);
+  });
+
+  test(`orders - lists are newest first, equal times by id descending, by user or for all (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => f.store.create(21, 100, 5)));
+    const other = await f.store.create(22, 101, 6);
+    assert.ok(a && b && c && d);
+    await createdAt(f.db, a.id, "2100-01-01T00:00:02.000Z");
+    await createdAt(f.db, b.id, "2100-01-01T00:00:01.000Z");
+    await createdAt(f.db, c.id, "2100-01-01T00:00:01.000Z");
+    await createdAt(f.db, d.id, "2100-01-01T00:00:00.000Z");
+    const [first, second] = b.id < c.id ? [c, b] : [b, c];
+    const expected = [a.id, first.id, second.id, d.id];
+    assert.deepEqual(ids(await f.store.list(21, 50, 0)), expected);
+    assert.deepEqual(ids(await f.store.list(21, 2, 1)), expected.slice(1, 3));
+    assert.deepEqual(ids((await f.handler.List({ user_id: 21 }, context("List"))).orders), expected);
+    assert.deepEqual(ids(await f.store.list(22, 50, 0)), [other.id]);
+    assert.deepEqual(await f.store.list(MISSING, 50, 0), []);
+    const all = (await f.handler.List({ limit: 500 }, context("List"))).orders;
+    assert.equal(all.length, await count(f.db));
+    assert.deepEqual(ids(all.slice(0, 4)), expected, "the future-dated orders lead the unfiltered list");
+    // Only non-increasing times here: the database orders by microseconds, which the ISO strings
+    // round to milliseconds, so ties between strings say nothing about the ids.
+    for (let i = 1; i < all.length; i++) {
+      const [prev, next] = [all[i - 1] as Order, all[i] as Order];
+      assert.ok(prev.created_at >= next.created_at, `${JSON.stringify(prev)} listed before ${JSON.stringify(next)}`);
+    }
+  });
+
+  test(`orders - cancel moves a pending order to cancelled once; again 409, missing 404 (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const order = await f.store.create(31, 102, 7.5);
+    const { order: cancelled } = await f.handler.Cancel({ id: order.id }, context("Cancel"));
+    assert.deepEqual(cancelled, { ...order, status: "cancelled" });
+    assert.deepEqual(await f.store.get(order.id), cancelled);
+    const again = f.handler.Cancel({ id: order.id }, context("Cancel"));
+    await rejectsWith(again, "orders", 409, new RegExp(`^order ${order.id} is cancelled; only pending`));
+    assert.equal(await f.store.cancel(order.id), undefined);
+    assert.equal(await f.store.cancel(MISSING), undefined);
+    await rejectsWith(f.handler.Cancel({ id: MISSING }, context("Cancel")), "orders", 404, /^order 424242 not found$/);
+  });
+}
+
+function rpcCases(kind: string, open: Open): void {
+  test(`orders - Create verifies the user and the product over RPC and inserts a pending order (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const { order } = await f.handler.Create({ user_id: 1, product_id: 100, amount: 99.99 }, context("Create"));
+    const { id, created_at, ...fields } = order;
+    assert.equal(typeof id, "number");
+    assert.deepEqual(fields, { user_id: 1, product_id: 100, amount: 99.99, status: "pending" });
+    assert.match(created_at, ISO_UTC);
+    assert.deepEqual(await f.store.get(order.id), order);
+  });
+
+  test(`orders - Create with an unknown user or product is a 422 naming it, and inserts nothing (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const before = await count(f.db);
+    const noUser = f.handler.Create({ user_id: MISSING, product_id: 100, amount: 1 }, context("Create"));
+    await rejectsWith(noUser, "orders", 422, /^user 424242 not found$/);
+    const noProduct = f.handler.Create({ user_id: 1, product_id: MISSING, amount: 1 }, context("Create"));
+    await rejectsWith(noProduct, "orders", 422, /^product 424242 not found$/);
+    assert.equal(await count(f.db), before);
+  });
+
+  test(`orders - 50 concurrent Creates for one user get 50 distinct ids, all listed (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    // A user of its own, made over RPC too, so the list holds exactly this test's orders.
+    const { user } = await f.peers.client.call("users", "UsersService.Create", { email: `buyer-${kind}@example.com`, name: "Buyer" });
+    // Cents over 100, so each amount is the double nearest its two-decimal value, as JSON would carry it.
+    const amounts = Array.from({ length: 50 }, (_, i) => (100 + i) / 100);
+    const created = await Promise.all(
+      amounts.map((amount) => f.handler.Create({ user_id: user.id, product_id: 101, amount }, context("Create"))),
+    );
+    const createdIds = created.map(({ order }) => order.id);
+    assert.equal(new Set(createdIds).size, 50);
+    assert.deepEqual(created.map(({ order }) => order.amount), amounts);
+    const listed = (await f.handler.List({ user_id: user.id, limit: 500 }, context("List"))).orders;
+    assert.deepEqual(ids(listed).sort((x, y) => x - y), createdIds.sort((x, y) => x - y));
+  });
+
+  // Last: it takes the users service down for the rest of this kind's suite.
+  test(`orders - with users unreachable Create passes the 503 through and inserts nothing (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const before = await count(f.db);
+    const attempt = () => f.handler.Create({ user_id: 1, product_id: 100, amount: 1 }, context("Create"));
+    // Still registered but no longer listening: the one node refuses, and no other is left to retry.
+    await f.peers.users.stopListening();
+    await rejectsWith(attempt(), "users", 503, /^service users has no reachable node$/);
+    // Gone from the registry too: no node to pick at all.
+    await f.peers.users.deregister();
+    await rejectsWith(attempt(), "users", 503, /^service users has no reachable node$/);
+    assert.equal(await count(f.db), before);
+  });
+}
+
+for (const kind of [pgliteKind(), postgresKind()]) {
+  const open = suiteOf(kind);
+  storeCases(kind.name, open);
+  rpcCases(kind.name, open);
+}
