@@ -7,13 +7,11 @@
  *
  * Only Node's own modules are imported at the top: on a fresh clone nothing else exists yet.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+import { build, installIfMissing, root } from "./prepare.mjs";
 const PROGRAMS = {
   users: "services/users/dist/main.js",
   products: "services/products/dist/main.js",
@@ -33,8 +31,8 @@ for (const name of names) {
 /** Formats a pino line for people; set once dependencies are installed. */
 let pretty;
 let stopping = false;
-installIfMissing();
-build();
+installIfMissing(say);
+build(say);
 pretty = json ? undefined : await prettifier();
 const port = process.env.PORT ?? "8080";
 const env = {
@@ -115,22 +113,6 @@ function say(message) {
 function fail(message) {
   process.stderr.write(`npm start: ${message}\n`);
   process.exit(1);
-}
-
-function run(command, args, what) {
-  say(what);
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) fail(`${what} failed`);
-}
-
-function installIfMissing() {
-  const marker = join(root, "node_modules", ".package-lock.json");
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(join(root, "package-lock.json")).mtimeMs) return;
-  run("npm", existsSync(join(root, "node_modules")) ? ["install", "--no-audit", "--no-fund"] : ["ci", "--no-audit", "--no-fund"], "installing dependencies…");
-}
-
-function build() {
-  run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-b"], "building…");
 }
 
 async function prettifier() {

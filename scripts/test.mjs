@@ -1,19 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm test`: builds, then runs every compiled `*.test.js` with Node's test runner: unit and
+ * `npm test`: installs what is missing, builds, then runs every compiled `*.test.js` with Node's test runner: unit and
  * integration tests first, then the end-to-end tests (which start real processes) one file at
  * a time so they do not compete for the machine's two cores.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+import { join, relative } from "node:path";
+import { build, installIfMissing, root } from "./prepare.mjs";
 const PACKAGES = ["packages/micro", "packages/proto", "packages/database", "services/users", "services/products", "services/orders", "gateway", "test/e2e"];
 
-const build = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-b"], { cwd: root, stdio: "inherit" });
-if (build.status !== 0) process.exit(build.status ?? 1);
+installIfMissing((line) => console.log(line));
+build();
 
 const filter = process.argv.slice(2);
 const files = PACKAGES.flatMap((p) => testsUnder(join(root, p, "dist")))
