@@ -11,13 +11,22 @@ import { DataDirLockedError, type Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
 import { openDatabase } from "./open.js";
 
+/** What the database reports to: the service's readiness, metrics and shutdown. */
+export interface DatabaseOwner {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly readiness: { add(name: string, check: () => Promise<void>): void };
+  readonly metrics: { observePool(name: string, source: Database): void };
+  onStop(fn: () => Promise<void>): void;
+}
+
 export interface ServiceDatabaseOptions {
-  readonly service: string;
+  /** The service that owns the database: it is named after it, checks it and closes it. */
+  readonly service: DatabaseOwner;
   /** A folder of timestamped `.sql` migrations. */
   readonly migrations: URL;
   /** Demo data, inserted once on the first start unless `SEED_DEMO_DATA=false`. */
   readonly seed?: URL;
-  readonly logger: Logger;
   readonly env?: Env;
 }
 
@@ -42,20 +51,29 @@ export function readDatabaseConfig(service: string, env?: Env): DatabaseConfig {
 }
 
 export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<Database> {
-  const config = readDatabaseConfig(options.service, options.env);
+  const owner = options.service;
+  const db = await open(owner, options);
+  owner.readiness.add("database", () => db.ping());
+  owner.metrics.observePool("database", db);
+  owner.onStop(() => db.close());
+  return db;
+}
+
+async function open(owner: DatabaseOwner, options: ServiceDatabaseOptions): Promise<Database> {
+  const config = readDatabaseConfig(owner.name, options.env);
   const started = performance.now();
   let db: Database;
   try {
     db = await openDatabase({ url: config.url, dataDir: config.dataDir, poolSize: config.poolSize });
   } catch (error) {
     const reason = error instanceof DataDirLockedError ? error.message : describe(error);
-    options.logger.fatal({ err: error }, `cannot open the database: ${reason}`);
-    process.stderr.write(`${options.service}: cannot open the database: ${reason}\n`);
+    owner.logger.fatal({ err: error }, `cannot open the database: ${reason}`);
+    process.stderr.write(`${owner.name}: cannot open the database: ${reason}\n`);
     process.exit(1);
   }
   const applied = await migrate(db, fileURLToPath(options.migrations));
   const seeded = config.seed && options.seed ? await seedOnce(db, "demo", readFileSync(options.seed, "utf8")) : false;
-  options.logger.info(
+  owner.logger.info(
     { kind: db.kind, dataDir: db.kind === "pglite" ? config.dataDir : undefined, applied, seeded, ms: Math.round(performance.now() - started) },
     "database ready",
   );

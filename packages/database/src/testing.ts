@@ -1,16 +1,25 @@
 /**
- * Helpers for tests that use real PostgreSQL, for this package and for the services.
+ * Helpers for tests that use real PostgreSQL or PGlite, for this package and for the services.
  *
  * Tests get a database of their own (`createTestDatabase`) so test files can run in parallel against
  * one server. DESIGN.md section 5: on CI PostgreSQL is required, so a test that needs it FAILS
  * there when it is missing; on a developer machine without it the test is skipped, with the reason.
  *
  * The server is `TEST_DATABASE_URL`, by default the local trust-auth superuser.
+ *
+ * A service's tests run one behaviour suite per `DatabaseKind` (`pgliteKind`, `postgresKind`), so
+ * both drivers are held to the same answers; `suiteDatabase` gives such a suite its one migrated
+ * and seeded database and removes it afterwards.
  */
 
 import { randomBytes } from "node:crypto";
-import type { TestContext } from "node:test";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, type TestContext } from "node:test";
 import pg from "pg";
+import type { Database } from "./index.js";
+import { migrate, seedOnce } from "./migrate.js";
 
 export const DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -68,6 +77,125 @@ export async function requirePostgres(t: Pick<TestContext, "skip">): Promise<boo
   if (process.env.CI === "true") throw new Error(`${reason}; it is required when CI=true`);
   t.skip(reason);
   return false;
+}
+
+/** How one kind makes an empty database, and removes what it made once the suite is done. */
+export interface DatabaseKind {
+  /** As `Database.kind`; suites put it in their test titles. */
+  readonly name: Database["kind"];
+  /** Call first in a test: false when the test was skipped and should return (see `requirePostgres`). */
+  guard(t: Pick<TestContext, "skip">): Promise<boolean>;
+  /** A new empty database; the caller closes it before `cleanup`. */
+  open(): Promise<Database>;
+  /** Removes every database `open` made. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * PGlite: one directory initialised once (initdb costs seconds), copied for each database.
+ * The drivers are imported on demand, as in open.ts, so a PostgreSQL-only test never loads PGlite.
+ */
+export function pgliteKind(): DatabaseKind {
+  let made: Promise<{ root: string; template: string }> | undefined;
+  let copies = 0;
+  return {
+    name: "pglite",
+    guard: async () => true,
+    async open() {
+      made ??= initialiseTemplate();
+      const { root, template } = await made;
+      const dir = join(root, `db-${++copies}`);
+      await cp(template, dir, { recursive: true });
+      const { openPglite } = await import("./pglite/index.js");
+      return openPglite(dir);
+    },
+    async cleanup() {
+      const done = await made?.catch(() => undefined);
+      if (done) await rm(done.root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** PostgreSQL: a fresh database on the test server for each `open`, all dropped by `cleanup`. */
+export function postgresKind(): DatabaseKind {
+  const drops: Array<() => Promise<void>> = [];
+  return {
+    name: "postgres",
+    guard: (t) => requirePostgres(t),
+    async open() {
+      const target = await createTestDatabase();
+      drops.push(target.drop);
+      const { openPostgres } = await import("./postgres/index.js");
+      return openPostgres(target.url);
+    },
+    async cleanup() {
+      await Promise.all(drops.map((drop) => drop()));
+    },
+  };
+}
+
+/** What a suite's database is prepared from: the service's own files. */
+export interface SuiteFiles {
+  /** The folder of migrations, as `migrate` takes it. */
+  readonly migrations: string;
+  /** A seed script, run once under the name `demo` after the migrations. */
+  readonly seed?: string | URL;
+}
+
+/** A suite's database once prepared. */
+export interface SuiteDatabase {
+  readonly db: Database;
+  /** The seed script's text ("" without one), so a test can check that seeding again adds nothing. */
+  readonly seed: string;
+}
+
+/**
+ * One database of `kind` for a whole suite, since a PGlite first start costs seconds: the suite's
+ * tests share it, in order. The first call migrates and seeds it and hands it to `build` for the
+ * suite's fixture; every call resolves that fixture, or undefined when the test was skipped (the
+ * test should then return). The database is closed and removed after the suite, so call this
+ * where `after` applies: at the top level of a test file or inside a `describe`.
+ */
+export function suiteDatabase<F>(
+  kind: DatabaseKind,
+  files: SuiteFiles,
+  build: (prepared: SuiteDatabase) => F,
+): (t: Pick<TestContext, "skip">) => Promise<F | undefined> {
+  let db: Database | undefined;
+  let fixture: Promise<F> | undefined;
+  after(async () => {
+    await fixture?.catch(() => undefined); // a failed preparation failed its tests already
+    await db?.close();
+    await kind.cleanup();
+  });
+  return async (t) => {
+    if (!(await kind.guard(t))) return undefined;
+    fixture ??= (async () => {
+      db = await kind.open();
+      return build({ db, seed: await migrateAndSeed(db, files.migrations, files.seed) });
+    })();
+    return fixture;
+  };
+}
+
+/**
+ * Prepares `db` as a service's program does at start (bootstrap.ts): its migrations, then its seed
+ * once under the name `demo`. Resolves the seed's text, "" without one.
+ */
+export async function migrateAndSeed(db: Database, migrations: string, seed?: string | URL): Promise<string> {
+  const sql = seed === undefined ? "" : await readFile(seed, "utf8");
+  await migrate(db, migrations);
+  if (seed !== undefined) await seedOnce(db, "demo", sql);
+  return sql;
+}
+
+/** Makes the directory `pgliteKind` copies: initialised by one open and close, in a temp root. */
+async function initialiseTemplate(): Promise<{ root: string; template: string }> {
+  const root = await mkdtemp(join(tmpdir(), "pglite-test-"));
+  const template = join(root, "template");
+  const { openPglite } = await import("./pglite/index.js");
+  await (await openPglite(template)).close();
+  return { root, template };
 }
 
 /** Runs one statement on the administrative database with a client of its own. */

@@ -5,6 +5,9 @@
 import { type Env, type EnvReader, loadConfig } from "./config/index.js";
 import { LOG_LEVELS, type LogLevel, createLogger } from "./logger/index.js";
 import { Service } from "./service/index.js";
+import { Metrics } from "./metrics/index.js";
+import { serverLogging } from "./middleware/logging.js";
+import { clientMetrics, serverMetrics } from "./middleware/metrics.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
@@ -28,6 +31,8 @@ export interface MicroEnv {
   readonly shutdownTimeoutMs: number;
   readonly clientTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Where a service serves `/health`, `/ready` and `/metrics`. */
+  readonly adminAddress: string;
 }
 
 /** The machine-wide default, so every program on this machine finds the others, as mDNS would. */
@@ -46,6 +51,7 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
     shutdownTimeoutMs: env.int("SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
     clientTimeoutMs: env.int("MICRO_CLIENT_TIMEOUT_MS", 5000, { min: 1 }),
     logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    adminAddress: env.string("MICRO_ADMIN_ADDRESS", "127.0.0.1:0"),
   };
 }
 
@@ -77,10 +83,16 @@ export interface NewServiceOptions {
  */
 export function newService(options: NewServiceOptions): Service {
   const config = loadConfig(options.name, readMicroEnv, options.env);
+  const logger = createLogger(options.name, config.logLevel);
+  const metrics = new Metrics(options.name);
   return new Service({
     name: options.name,
     version: options.version,
-    logger: createLogger(options.name, config.logLevel),
+    logger,
+    metrics,
+    adminAddress: config.adminAddress,
+    serverWrappers: [serverLogging(logger), serverMetrics(metrics)],
+    clientWrappers: [clientMetrics(metrics)],
     registry: registryFromEnv(config),
     transport: transportFromEnv(config),
     address: config.serverAddress,

@@ -30,3 +30,8 @@ export * from "./config/index.js";
 export * from "./logger/index.js";
 export * from "./validation/index.js";
 export * from "./env.js";
+export * from "./metrics/index.js";
+export * from "./health/index.js";
+export { listenAdmin, type AdminServer } from "./health/server.js";
+export { serverLogging, traceIdOf } from "./middleware/logging.js";
+export { clientMetrics, serverMetrics } from "./middleware/metrics.js";

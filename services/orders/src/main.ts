@@ -9,10 +9,8 @@ import { OrderStore } from "./store.js";
 
 const service = newService({ name: "orders", version: "1.0.0" });
 const db = await openServiceDatabase({
-  service: "orders",
+  service,
   migrations: new URL("../migrations/", import.meta.url),
-  logger: service.logger,
 });
-service.onStop(() => db.close());
 service.handle(orders, new OrdersService(new OrderStore(db), service.client([users, products] as const)));
 await service.run();

@@ -14,11 +14,14 @@ import assert from "node:assert/strict";
 import { after, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Database, migrate } from "@gw/database";
-import { type HandlerContext, type HandlerOf, MicroError } from "@gw/micro";
+import { type DatabaseKind, pgliteKind, postgresKind } from "@gw/database/testing";
+import type { HandlerOf } from "@gw/micro";
+/** Errors from any of the three services are checked here, so `rejectsWith` takes the id. */
+import { handlerTesting, rejectsWithMicroError as rejectsWith } from "@gw/micro/testing";
 import type { Order, orders } from "@gw/proto";
 import { OrdersService } from "./handler.js";
 import { OrderStore } from "./store.js";
-import { type DatabaseKind, type Peers, pgliteKind, postgresKind, startPeers } from "./testing.js";
+import { type Peers, startPeers } from "./testing.js";
 
 /** Compiled tests run from dist/, a sibling of migrations/. */
 const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
@@ -67,26 +70,8 @@ function suiteOf(kind: DatabaseKind): Open {
   };
 }
 
-function context(endpoint: string): HandlerContext {
-  return {
-    service: "orders",
-    endpoint: `OrdersService.${endpoint}`,
-    metadata: {},
-    deadline: Date.now() + 5000,
-    signal: new AbortController().signal,
-  };
-}
-
-/** Asserts a MicroError with this id and code, and a detail matching `detail`. */
-async function rejectsWith(call: Promise<unknown>, id: string, code: number, detail: RegExp): Promise<void> {
-  await assert.rejects(call, (error: unknown) => {
-    assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.equal(error.id, id);
-    assert.match(error.detail, detail);
-    return true;
-  });
-}
+/** Calls the handler with the context its server would give. */
+const { context } = handlerTesting("orders", "OrdersService");
 
 async function count(db: Database): Promise<number> {
   const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM orders");

@@ -1,20 +1,14 @@
 /**
- * For the orders tests: empty databases of either kind, and the services the orders handler calls,
- * for real. The users and products handlers run on their own databases (migrated and seeded like
- * their programs do), each on a real `Server` behind an HTTP socket and registered in a
- * `MemoryRegistry`; the client is built the way `Service.client` builds it. Only the processes are
- * left out. The orders program itself knows its peers by their contracts only: the users and
- * products packages are dev dependencies, for these tests.
+ * For the orders tests: the services the orders handler calls, for real. The users and products
+ * handlers run on their own databases (migrated and seeded like their programs do), each on a real
+ * `Server` behind an HTTP socket and registered in a `MemoryRegistry`; the client is built the way
+ * `Service.client` builds it. Only the processes are left out. The databases themselves, of either
+ * kind, come from `@gw/database/testing`. The orders program itself knows its peers by their
+ * contracts only: the users and products packages are dev dependencies, for these tests.
  */
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Database, migrate, seedOnce } from "@gw/database";
-import { openPglite } from "@gw/database/pglite/index";
-import { openPostgres } from "@gw/database/postgres/index";
-import { createTestDatabase, requirePostgres } from "@gw/database/testing";
+import type { Database } from "@gw/database";
+import { migrateAndSeed } from "@gw/database/testing";
 import {
   Client,
   HttpTransport,
@@ -29,59 +23,6 @@ import { ProductStore } from "@gw/products/store";
 import { UsersService } from "@gw/users/handler";
 import { UserStore } from "@gw/users/store";
 import type { OrdersClient } from "./handler.js";
-
-/** How one kind makes an empty database, and removes what it made once the suite is done. */
-export interface DatabaseKind {
-  readonly name: string;
-  guard(t: TestContext): Promise<boolean>;
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-/** PGlite: one directory initialised once (initdb costs seconds), copied for each database. */
-export function pgliteKind(): DatabaseKind {
-  let made: Promise<{ root: string; template: string }> | undefined;
-  let copies = 0;
-  return {
-    name: "pglite",
-    guard: async () => true,
-    async open() {
-      made ??= initialise();
-      const { root, template } = await made;
-      const dir = join(root, `db-${++copies}`);
-      await cp(template, dir, { recursive: true });
-      return openPglite(dir);
-    },
-    async cleanup() {
-      const done = await made?.catch(() => undefined);
-      if (done) await rm(done.root, { recursive: true, force: true });
-    },
-  };
-}
-
-async function initialise(): Promise<{ root: string; template: string }> {
-  const root = await mkdtemp(join(tmpdir(), "orders-test-"));
-  const template = join(root, "template");
-  await (await openPglite(template)).close();
-  return { root, template };
-}
-
-/** PostgreSQL: a fresh database per service, each dropped after the suite. */
-export function postgresKind(): DatabaseKind {
-  const drops: Array<() => Promise<void>> = [];
-  return {
-    name: "postgres",
-    guard: (t) => requirePostgres(t),
-    async open() {
-      const target = await createTestDatabase();
-      drops.push(target.drop);
-      return openPostgres(target.url);
-    },
-    async cleanup() {
-      await Promise.all(drops.map((drop) => drop()));
-    },
-  };
-}
 
 /** Registrations outlive any suite, so only `deregister` takes a node away. */
 const REGISTRATION_TTL_MS = 10 * 60_000;
@@ -135,16 +76,11 @@ export async function startPeers(usersDb: Database, productsDb: Database): Promi
   };
 }
 
-/** Prepares the peer's database as its program would, then serves its handler. */
+/** Prepares the peer's database as its program would (its migrations, its demo data), then serves it. */
 async function start(registry: MemoryRegistry, db: Database, pkg: string, server: Server): Promise<Peer> {
-  await prepare(db, new URL("../", import.meta.resolve(`${pkg}/handler`)));
+  const packageRoot = new URL("../", import.meta.resolve(`${pkg}/handler`));
+  await migrateAndSeed(db, fileURLToPath(new URL("migrations/", packageRoot)), new URL("seeds/demo.sql", packageRoot));
   return serve(registry, server);
-}
-
-/** What the peer's program does at start: its migrations, then its demo data. */
-async function prepare(db: Database, packageRoot: URL): Promise<void> {
-  await migrate(db, fileURLToPath(new URL("migrations/", packageRoot)));
-  await seedOnce(db, "demo", await readFile(new URL("seeds/demo.sql", packageRoot), "utf8"));
 }
 
 async function serve(registry: MemoryRegistry, server: Server): Promise<Peer> {

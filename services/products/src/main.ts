@@ -9,11 +9,9 @@ import { ProductStore } from "./store.js";
 
 const service = newService({ name: "products", version: "1.0.0" });
 const db = await openServiceDatabase({
-  service: "products",
+  service,
   migrations: new URL("../migrations/", import.meta.url),
   seed: new URL("../seeds/demo.sql", import.meta.url),
-  logger: service.logger,
 });
-service.onStop(() => db.close());
 service.handle(products, new ProductsService(new ProductStore(db)));
 await service.run();

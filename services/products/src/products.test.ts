@@ -4,20 +4,17 @@
  * service's real migrations and demo seed, so money, defaults and CHECK constraints are held to
  * the same answers by both drivers.
  *
- * Each kind opens one database for the whole suite (a PGlite first start costs seconds), so the
- * tests run in order and build on each other: the seed is checked before anything is written.
+ * Each kind opens one database for the whole suite (`suiteDatabase`: a PGlite first start costs
+ * seconds), so the tests run in order and build on each other: the seed is checked before anything
+ * is written.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test, type TestContext } from "node:test";
+import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Database, migrate, seedOnce } from "@gw/database";
-import { openPglite } from "@gw/database/pglite/index";
-import { openPostgres } from "@gw/database/postgres/index";
-import { createTestDatabase, requirePostgres } from "@gw/database/testing";
-import { type HandlerContext, type HandlerOf, MicroError } from "@gw/micro";
+import { type Database, seedOnce } from "@gw/database";
+import { type DatabaseKind, pgliteKind, postgresKind, type SuiteDatabase, suiteDatabase } from "@gw/database/testing";
+import type { HandlerOf } from "@gw/micro";
+import { handlerTesting } from "@gw/micro/testing";
 import type { products } from "@gw/proto";
 import { ProductsService } from "./handler.js";
 import { ProductStore } from "./store.js";
@@ -33,78 +30,26 @@ const GIZMO = { id: 102, name: "Gizmo", price: 5, stock: 0 };
 /** PostgreSQL's check_violation, the same code from PGlite and from `pg`. */
 const CHECK_VIOLATION = "23514";
 
-interface Fixture {
-  readonly db: Database;
+/** The suite's database and seed text, with the store and the handler on that database. */
+interface Fixture extends SuiteDatabase {
   readonly store: ProductStore;
   /** Typed as the server sees it, so calls pass a context as the server does. */
   readonly handler: HandlerOf<typeof products>;
-  readonly seed: string;
 }
 
 /** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
 type Open = (t: TestContext) => Promise<Fixture | undefined>;
 
-async function prepare(db: Database): Promise<Fixture> {
-  const seed = await readFile(SEED, "utf8");
-  await migrate(db, MIGRATIONS);
-  await seedOnce(db, "demo", seed);
-  const store = new ProductStore(db);
-  return { db, store, handler: new ProductsService(store), seed };
-}
-
-/** One PGlite in a temp folder for the whole suite, closed and removed after it. */
-function pglite(): Open {
-  let dir: string | undefined;
-  let opened: Promise<Fixture> | undefined;
-  after(async () => {
-    await (await opened?.catch(() => undefined))?.db.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-  return async () =>
-    (opened ??= mkdtemp(join(tmpdir(), "products-test-")).then(async (made) => {
-      dir = made;
-      return prepare(await openPglite(join(made, "data")));
-    }));
-}
-
-/** One fresh PostgreSQL database for the whole suite, dropped after it. */
-function postgres(): Open {
-  let opened: Promise<{ fixture: Fixture; drop(): Promise<void> }> | undefined;
-  after(async () => {
-    const done = await opened?.catch(() => undefined);
-    await done?.fixture.db.close();
-    await done?.drop();
-  });
-  return async (t) => {
-    if (!(await requirePostgres(t))) return undefined;
-    opened ??= createTestDatabase().then(async (target) => ({
-      fixture: await prepare(await openPostgres(target.url)),
-      drop: target.drop,
-    }));
-    return (await opened).fixture;
-  };
-}
-
-function context(endpoint: string): HandlerContext {
-  return {
-    service: "products",
-    endpoint: `ProductsService.${endpoint}`,
-    metadata: {},
-    deadline: Date.now() + 5000,
-    signal: new AbortController().signal,
-  };
-}
-
-/** Asserts a wire error from the products service with this code and a detail matching `detail`. */
-async function rejectsWith(call: Promise<unknown>, code: number, detail: RegExp): Promise<void> {
-  await assert.rejects(call, (error: unknown) => {
-    assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.equal(error.id, "products");
-    assert.match(error.detail, detail);
-    return true;
+/** The kind's one database for the suite, migrated and seeded, with the store and handler on it. */
+function suiteOf(kind: DatabaseKind): Open {
+  return suiteDatabase(kind, { migrations: MIGRATIONS, seed: SEED }, (prepared) => {
+    const store = new ProductStore(prepared.db);
+    return { ...prepared, store, handler: new ProductsService(store) };
   });
 }
+
+/** Calls the handler with the context its server would give; checks its wire errors. */
+const { context, rejectsWith } = handlerTesting("products", "ProductsService");
 
 function isCheckViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === CHECK_VIOLATION;
@@ -193,5 +138,4 @@ function behaviour(kind: string, open: Open): void {
   });
 }
 
-behaviour("pglite", pglite());
-behaviour("postgres", postgres());
+for (const kind of [pgliteKind(), postgresKind()]) behaviour(kind.name, suiteOf(kind));

@@ -9,11 +9,9 @@ import { UserStore } from "./store.js";
 
 const service = newService({ name: "users", version: "1.0.0" });
 const db = await openServiceDatabase({
-  service: "users",
+  service,
   migrations: new URL("../migrations/", import.meta.url),
   seed: new URL("../seeds/demo.sql", import.meta.url),
-  logger: service.logger,
 });
-service.onStop(() => db.close());
 service.handle(users, new UsersService(new UserStore(db)));
 await service.run();

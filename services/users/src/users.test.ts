@@ -3,20 +3,17 @@
  * default) and real PostgreSQL (`DATABASE_URL`). One behaviour suite runs once per kind, on the
  * service's real migrations and demo seed, so the two drivers are held to the same answers.
  *
- * Each kind opens one database for the whole suite (a PGlite first start costs seconds), so the
- * tests run in order and build on each other: the seed is checked before anything is written.
+ * Each kind opens one database for the whole suite (`suiteDatabase`: a PGlite first start costs
+ * seconds), so the tests run in order and build on each other: the seed is checked before anything
+ * is written.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test, type TestContext } from "node:test";
+import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Database, migrate, seedOnce } from "@gw/database";
-import { openPglite } from "@gw/database/pglite/index";
-import { openPostgres } from "@gw/database/postgres/index";
-import { createTestDatabase, requirePostgres } from "@gw/database/testing";
-import { type HandlerContext, type HandlerOf, MicroError } from "@gw/micro";
+import { type Database, seedOnce } from "@gw/database";
+import { type DatabaseKind, pgliteKind, postgresKind, type SuiteDatabase, suiteDatabase } from "@gw/database/testing";
+import type { HandlerOf } from "@gw/micro";
+import { handlerTesting } from "@gw/micro/testing";
 import type { users } from "@gw/proto";
 import { UsersService } from "./handler.js";
 import { EmailTakenError, UserStore } from "./store.js";
@@ -29,78 +26,26 @@ const ALICE = { id: 1, email: "alice@example.com", name: "Alice" };
 const BOB = { id: 2, email: "bob@example.com", name: "Bob" };
 const CAROL = { id: 3, email: "carol@example.com", name: "Carol" };
 
-interface Fixture {
-  readonly db: Database;
+/** The suite's database and seed text, with the store and the handler on that database. */
+interface Fixture extends SuiteDatabase {
   readonly store: UserStore;
   /** Typed as the server sees it, so calls pass a context as the server does. */
   readonly handler: HandlerOf<typeof users>;
-  readonly seed: string;
 }
 
 /** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
 type Open = (t: TestContext) => Promise<Fixture | undefined>;
 
-async function prepare(db: Database): Promise<Fixture> {
-  const seed = await readFile(SEED, "utf8");
-  await migrate(db, MIGRATIONS);
-  await seedOnce(db, "demo", seed);
-  const store = new UserStore(db);
-  return { db, store, handler: new UsersService(store), seed };
-}
-
-/** One PGlite in a temp folder for the whole suite, closed and removed after it. */
-function pglite(): Open {
-  let dir: string | undefined;
-  let opened: Promise<Fixture> | undefined;
-  after(async () => {
-    await (await opened?.catch(() => undefined))?.db.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-  return async () =>
-    (opened ??= mkdtemp(join(tmpdir(), "users-test-")).then(async (made) => {
-      dir = made;
-      return prepare(await openPglite(join(made, "data")));
-    }));
-}
-
-/** One fresh PostgreSQL database for the whole suite, dropped after it. */
-function postgres(): Open {
-  let opened: Promise<{ fixture: Fixture; drop(): Promise<void> }> | undefined;
-  after(async () => {
-    const done = await opened?.catch(() => undefined);
-    await done?.fixture.db.close();
-    await done?.drop();
-  });
-  return async (t) => {
-    if (!(await requirePostgres(t))) return undefined;
-    opened ??= createTestDatabase().then(async (target) => ({
-      fixture: await prepare(await openPostgres(target.url)),
-      drop: target.drop,
-    }));
-    return (await opened).fixture;
-  };
-}
-
-function context(endpoint: string): HandlerContext {
-  return {
-    service: "users",
-    endpoint: `UsersService.${endpoint}`,
-    metadata: {},
-    deadline: Date.now() + 5000,
-    signal: new AbortController().signal,
-  };
-}
-
-/** Asserts a wire error from the users service with this code and a detail matching `detail`. */
-async function rejectsWith(call: Promise<unknown>, code: number, detail: RegExp): Promise<void> {
-  await assert.rejects(call, (error: unknown) => {
-    assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.equal(error.id, "users");
-    assert.match(error.detail, detail);
-    return true;
+/** The kind's one database for the suite, migrated and seeded, with the store and handler on it. */
+function suiteOf(kind: DatabaseKind): Open {
+  return suiteDatabase(kind, { migrations: MIGRATIONS, seed: SEED }, (prepared) => {
+    const store = new UserStore(prepared.db);
+    return { ...prepared, store, handler: new UsersService(store) };
   });
 }
+
+/** Calls the handler with the context its server would give; checks its wire errors. */
+const { context, rejectsWith } = handlerTesting("users", "UsersService");
 
 async function count(db: Database): Promise<number> {
   const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM users");
@@ -181,5 +126,4 @@ function behaviour(kind: string, open: Open): void {
   });
 }
 
-behaviour("pglite", pglite());
-behaviour("postgres", postgres());
+for (const kind of [pgliteKind(), postgresKind()]) behaviour(kind.name, suiteOf(kind));

@@ -1,7 +1,8 @@
 /**
- * The service: go-micro's `micro.NewService`. It serves its handlers on a transport,
- * registers with a TTL and refreshes on an interval, and on SIGTERM or SIGINT deregisters,
- * drains in-flight calls and closes what it was given to close.
+ * The service: go-micro's `micro.NewService`. It serves its handlers on a transport, registers
+ * with a TTL and refreshes on an interval while its readiness checks pass, answers `/health`,
+ * `/ready` and `/metrics` on an admin port, and on SIGTERM or SIGINT deregisters, drains in-flight
+ * calls and closes what it was given to close.
  */
 import { randomUUID } from "node:crypto";
 import { Client, type CallWrapper } from "../client/index.js";
@@ -12,7 +13,11 @@ import type { Registry, Service as Registration } from "../registry/index.js";
 import { RoundRobinSelector } from "../selector/index.js";
 import { Server, type HandlerWrapper } from "../server/index.js";
 import type { Listener, Transport } from "../transport/index.js";
+import { Readiness } from "../health/index.js";
+import { type AdminServer, listenAdmin } from "../health/server.js";
+import { Metrics } from "../metrics/index.js";
 import { advertisedAddress } from "./advertise.js";
+import { Registrar } from "./registrar.js";
 
 export interface ServiceOptions {
   readonly name: string;
@@ -34,15 +39,23 @@ export interface ServiceOptions {
   readonly clientTimeoutMs?: number;
   readonly serverWrappers?: readonly HandlerWrapper[];
   readonly clientWrappers?: readonly CallWrapper[];
+  /** Where `/health`, `/ready` and `/metrics` are served; none when undefined. */
+  readonly adminAddress?: string | undefined;
+  /** @default a new registry for this program */
+  readonly metrics?: Metrics;
 }
 
 export class Service {
   readonly server: Server;
   readonly nodeId: string;
   readonly logger: Logger;
+  /** Checks that must pass for this node to be registered; the registry's reachability is one. */
+  readonly readiness = new Readiness();
+  readonly metrics: Metrics;
   private listener: Listener | undefined;
   private registration: Registration | undefined;
-  private refresher: NodeJS.Timeout | undefined;
+  private registrar: Registrar | undefined;
+  private admin: AdminServer | undefined;
   private readonly closers: Array<() => Promise<void>> = [];
   private readonly callerRegistry: CachedRegistry;
   private stopping: Promise<void> | undefined;
@@ -56,6 +69,11 @@ export class Service {
       onError: (error, call) => this.logger.error({ err: error, endpoint: call.endpoint, requestId: call.metadata["request-id"] }, "handler failed"),
     });
     this.callerRegistry = new CachedRegistry(options.registry);
+    this.metrics = options.metrics ?? new Metrics(options.name);
+    this.readiness.add("registry", () => options.registry.ping());
+    this.readiness.add("shutdown", async () => {
+      if (this.stopping) throw new Error("stopping");
+    });
   }
 
   get name(): string {
@@ -64,6 +82,11 @@ export class Service {
 
   get address(): string | undefined {
     return this.registration?.nodes[0]?.address;
+  }
+
+  /** Where the admin server listens, once started. */
+  get adminAddress(): string | undefined {
+    return this.admin?.address;
   }
 
   handle<C extends ServiceContract>(contract: C, handler: HandlerOf<C>): this {
@@ -90,19 +113,29 @@ export class Service {
   }
 
   async start(): Promise<void> {
-    this.listener = await this.options.transport.listen(this.options.address ?? "127.0.0.1:0", this.server.serve);
-    const address = this.options.advertise ?? advertisedAddress(this.listener.address);
+    const o = this.options;
+    this.listener = await o.transport.listen(o.address ?? "127.0.0.1:0", this.server.serve);
+    if (o.adminAddress !== undefined) {
+      this.admin = await listenAdmin(o.adminAddress, { name: o.name, readiness: this.readiness, metrics: this.metrics });
+    }
+    const address = o.advertise ?? advertisedAddress(this.listener.address);
+    const metadata: Record<string, string> = { transport: o.transport.name };
+    if (this.admin) metadata.admin = advertisedAddress(this.admin.address);
     this.registration = {
-      name: this.options.name,
-      version: this.options.version,
+      name: o.name,
+      version: o.version,
       endpoints: this.server.endpoints(),
-      nodes: [{ id: this.nodeId, address, metadata: { transport: this.options.transport.name } }],
+      nodes: [{ id: this.nodeId, address, metadata }],
     };
-    await this.register();
-    const interval = this.options.registerIntervalMs ?? 5000;
-    this.refresher = setInterval(() => void this.register(), interval);
-    this.refresher.unref();
-    this.logger.info({ address, node: this.nodeId, registry: this.options.registry.name }, `${this.options.name} serving`);
+    this.registrar = new Registrar(this.registration, {
+      registry: o.registry,
+      readiness: this.readiness,
+      logger: this.logger,
+      ttlMs: o.registerTtlMs ?? 15_000,
+      intervalMs: o.registerIntervalMs ?? 5000,
+    });
+    await this.registrar.start();
+    this.logger.info({ address, admin: this.admin?.address, node: this.nodeId, registry: o.registry.name }, `${o.name} serving`);
   }
 
   /** Deregisters, drains, closes; safe to call more than once. */
@@ -130,28 +163,15 @@ export class Service {
     await this.start();
   }
 
-  private async register(): Promise<void> {
-    if (!this.registration || this.stopping) return;
-    try {
-      await this.options.registry.register(this.registration, { ttlMs: this.options.registerTtlMs ?? 15_000 });
-    } catch (error) {
-      this.logger.warn({ err: error }, "registration failed; retrying on the next interval");
-    }
-  }
-
   private async shutdown(): Promise<void> {
-    if (this.refresher) clearInterval(this.refresher);
-    if (this.registration) {
-      await this.options.registry.deregister(this.registration).catch((error: unknown) => {
-        this.logger.warn({ err: error }, "deregistration failed; the TTL will expire the node");
-      });
-    }
+    await this.registrar?.stop();
     await this.listener?.close(this.options.shutdownTimeoutMs ?? 10_000);
     for (const close of this.closers) {
       await close().catch((error: unknown) => this.logger.warn({ err: error }, "close failed"));
     }
     await this.callerRegistry.close();
     await this.options.registry.close();
+    await this.admin?.close();
     this.logger.info("stopped");
   }
 }

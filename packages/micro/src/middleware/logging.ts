@@ -1,0 +1,42 @@
+/**
+ * Logging middleware: one JSON line per RPC served, with the endpoint, the outcome, the time
+ * taken and the ids that tie it to the gateway's request line. Unexpected failures (500s) are
+ * logged by the server with their stack; this line only says what happened.
+ */
+import type { Logger } from "../logger/index.js";
+import { REQUEST_ID, TRACEPARENT } from "../metadata/index.js";
+import { codeOf } from "../metrics/index.js";
+import type { HandlerWrapper } from "../server/middleware.js";
+
+export function serverLogging(logger: Logger): HandlerWrapper {
+  return (next) => async (call) => {
+    const started = performance.now();
+    let failure: unknown;
+    try {
+      return await next(call);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      const code = Number(codeOf(failure));
+      const durationMs = Math.round((performance.now() - started) * 100) / 100;
+      const fields = {
+        endpoint: call.endpoint,
+        code,
+        durationMs,
+        requestId: call.metadata[REQUEST_ID],
+        traceId: traceIdOf(call.metadata[TRACEPARENT]),
+      };
+      const line = `${call.endpoint} ${code} ${durationMs} ms`;
+      if (code >= 500) logger.warn(fields, line);
+      else logger.info(fields, line);
+    }
+  };
+}
+
+/** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  if (traceparent === undefined) return undefined;
+  const parts = traceparent.split("-");
+  return parts.length === 4 && parts[1]?.length === 32 ? parts[1] : undefined;
+}
