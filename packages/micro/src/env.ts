@@ -8,6 +8,7 @@ import { Service } from "./service/index.js";
 import { Metrics } from "./metrics/index.js";
 import { serverLogging } from "./middleware/logging.js";
 import { clientMetrics, serverMetrics } from "./middleware/metrics.js";
+import { circuitBreakers } from "./middleware/breaker.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
@@ -92,7 +93,7 @@ export function newService(options: NewServiceOptions): Service {
     metrics,
     adminAddress: config.adminAddress,
     serverWrappers: [serverLogging(logger), serverMetrics(metrics)],
-    clientWrappers: [clientMetrics(metrics)],
+    clientWrappers: [clientMetrics(metrics), circuitBreakers({ metrics, logger })],
     registry: registryFromEnv(config),
     transport: transportFromEnv(config),
     address: config.serverAddress,

@@ -35,3 +35,4 @@ export * from "./health/index.js";
 export { listenAdmin, type AdminServer } from "./health/server.js";
 export { serverLogging, traceIdOf } from "./middleware/logging.js";
 export { clientMetrics, serverMetrics } from "./middleware/metrics.js";
+export { circuitBreakers, type BreakerOptions } from "./middleware/breaker.js";

@@ -18,6 +18,9 @@ export type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRIES = 2;
+/** Retry n waits a random time up to min(cap, base * 2^n): full jitter, so retries do not stampede. */
+export const RETRY_BACKOFF_BASE_MS = 10;
+export const RETRY_BACKOFF_CAP_MS = 200;
 
 export interface ClientOptions<Cs extends readonly ServiceContract[]> {
   readonly selector: Selector;
@@ -115,8 +118,10 @@ export class Client<Cs extends readonly ServiceContract[]> {
         throw MicroError.fromWire(this.codec.decode(response.body), call.service);
       } catch (error) {
         const failure = this.failure(error, call, node, signal);
-        if (failure.retry && attempt < call.retries) continue;
-        throw failure.error;
+        if (!failure.retry || attempt >= call.retries) throw failure.error;
+        await backoff(attempt, signal).catch(() => {
+          throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
+        });
       }
     }
   }
@@ -135,4 +140,21 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
     return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false };
   }
+}
+
+/** Waits before retry `attempt` (0-based); rejects when `signal` aborts first. */
+function backoff(attempt: number, signal: AbortSignal): Promise<void> {
+  const ms = Math.random() * Math.min(RETRY_BACKOFF_CAP_MS, RETRY_BACKOFF_BASE_MS * 2 ** attempt);
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -1,0 +1,77 @@
+/**
+ * Circuit breakers per downstream service, on cockatiel: when too large a share of recent calls
+ * to a service fail with a 5xx, the breaker opens and further calls fail at once with a 503
+ * instead of waiting on a service that is down; after `halfOpenAfterMs` one probe call goes
+ * through, and its outcome closes the breaker or keeps it open.
+ */
+import { BrokenCircuitError, CircuitState, SamplingBreaker, circuitBreaker, handleWhen } from "cockatiel";
+import type { CircuitBreakerPolicy } from "cockatiel";
+import type { CallWrapper } from "../client/middleware.js";
+import { isMicroError, unavailable } from "../errors/index.js";
+import type { Logger } from "../logger/index.js";
+import type { Metrics } from "../metrics/index.js";
+
+export interface BreakerOptions {
+  /** Share of failed calls, 0 to 1, that opens the breaker. @default 0.5 */
+  readonly threshold?: number;
+  /** The window the share is measured over. @default 10000 */
+  readonly samplingMs?: number;
+  /** Below this many calls per second the breaker never opens: too few to judge. @default 5 */
+  readonly minimumRps?: number;
+  /** How long an open breaker waits before letting one probe call through. @default 5000 */
+  readonly halfOpenAfterMs?: number;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+}
+
+/** Gauge values: the breaker-state metric's documented encoding. */
+const STATE_VALUE: Record<CircuitState, number> = {
+  [CircuitState.Closed]: 0,
+  [CircuitState.HalfOpen]: 1,
+  [CircuitState.Open]: 2,
+  [CircuitState.Isolated]: 2,
+};
+
+/** Only the callee's trouble counts: a 4xx is the caller's mistake and says nothing of its health. */
+function isServiceFailure(error: Error): boolean {
+  return !isMicroError(error) || error.code >= 500;
+}
+
+export function circuitBreakers(options: BreakerOptions = {}): CallWrapper {
+  const breakers = new Map<string, CircuitBreakerPolicy>();
+  const breakerFor = (service: string): CircuitBreakerPolicy => {
+    let policy = breakers.get(service);
+    if (!policy) {
+      policy = newBreaker(service, options);
+      breakers.set(service, policy);
+    }
+    return policy;
+  };
+  return (next) => async (call) => {
+    try {
+      return await breakerFor(call.service).execute(() => next(call));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw unavailable(call.service, `service ${call.service} is failing; circuit open`, { cause: error });
+      }
+      throw error;
+    }
+  };
+}
+
+function newBreaker(service: string, options: BreakerOptions): CircuitBreakerPolicy {
+  const policy = circuitBreaker(handleWhen(isServiceFailure), {
+    halfOpenAfter: options.halfOpenAfterMs ?? 5000,
+    breaker: new SamplingBreaker({
+      threshold: options.threshold ?? 0.5,
+      duration: options.samplingMs ?? 10_000,
+      minimumRps: options.minimumRps ?? 5,
+    }),
+  });
+  options.metrics?.breakerState.set({ service }, 0);
+  policy.onStateChange((state) => {
+    options.metrics?.breakerState.set({ service }, STATE_VALUE[state]);
+    options.logger?.warn({ service, state: CircuitState[state] }, `circuit for ${service} is ${CircuitState[state].toLowerCase()}`);
+  });
+  return policy;
+}
