@@ -39,6 +39,9 @@ const env = {
   ...process.env,
   DATA_DIR: process.env.DATA_DIR ?? join(root, ".data"),
   MICRO_REGISTRY_ADDRESS: process.env.MICRO_REGISTRY_ADDRESS ?? join(root, ".data", "registry"),
+  // The embedded default is for a laptop: no tokens needed (DESIGN.md section 4). AUTH=on with
+  // AUTH_JWT_SECRET turns it on; `npm run token` mints tokens for that secret.
+  AUTH: process.env.AUTH ?? "off",
   PORT: port,
 };
 mkdirSync(env.DATA_DIR, { recursive: true });

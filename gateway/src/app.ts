@@ -5,10 +5,13 @@
  */
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { AJV_OPTIONS, addNumericFormats, methodNotAllowed, notFound } from "@gw/micro";
+import { AJV_OPTIONS, type Metrics, addNumericFormats, methodNotAllowed, notFound } from "@gw/micro";
 import type { App, GatewayDeps } from "./context.js";
 import { GATEWAY_ID, errorHandler } from "./errors.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
+import { type AuthConfig, auth } from "./auth/index.js";
+import { type RateLimitOptions, rateLimit } from "./ratelimit/index.js";
+import { observability, traceIdOf } from "./observability.js";
 import { healthRoutes } from "./routes/health.js";
 import { orderRoutes } from "./routes/orders.js";
 import { productRoutes } from "./routes/products.js";
@@ -24,6 +27,12 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as 
 
 export interface GatewayOptions extends GatewayDeps {
   readonly logger: FastifyBaseLogger;
+  /** Prometheus instruments and `/metrics`; absent: neither. */
+  readonly metrics?: Metrics;
+  /** Per-caller rate limiting (gateway/src/ratelimit); absent or `enabled: false`: none. */
+  readonly rateLimit?: RateLimitOptions;
+  /** Bearer JWT authentication and the rule table (gateway/src/auth); absent or `enabled: false`: none. */
+  readonly auth?: AuthConfig;
 }
 
 export function buildGateway(options: GatewayOptions): App {
@@ -47,10 +56,15 @@ export function buildGateway(options: GatewayOptions): App {
     const level = PROBES.has(route) ? "debug" : "info";
     const durationMs = Math.round(reply.elapsedTime * 100) / 100;
     request.log[level](
-      { method: request.method, route, status: reply.statusCode, durationMs },
+      { method: request.method, route, status: reply.statusCode, durationMs, traceId: traceIdOf(request) },
       `${request.method} ${request.url} ${reply.statusCode} ${durationMs} ms`,
     );
   });
+  if (options.metrics) observability(app, options.metrics);
+  // onRequest and preValidation hooks, registered after the request-id hook so a 401 carries the id.
+  if (options.auth !== undefined) app.register(auth(options.auth));
+  // A preHandler hook: it runs after authentication's hooks, so it can count per token subject.
+  if (options.rateLimit !== undefined) app.register(rateLimit(options.rateLimit));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
@@ -84,6 +98,8 @@ function answerWrongMethods(app: App, known: Map<string, Set<string>>): void {
     app.route({
       method: others,
       url,
+      // A 405 reaches no backend and tells only what the contract already says: no token needed.
+      config: { auth: "public" },
       handler: async (request, reply) => {
         void reply.header("allow", allow).code(405);
         return methodNotAllowed(GATEWAY_ID, `${request.method} is not allowed on ${url}; allowed: ${allow}`).toJSON();

@@ -2,11 +2,13 @@
  * What route modules share: the typed client for the three backends, and how a request's
  * identity becomes call metadata.
  */
-import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from "fastify";
+import type { FastifyRequest, FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { CallOptions, Client, Registry } from "@gw/micro";
 import { REQUEST_ID } from "@gw/micro";
 import type { orders, products, users } from "@gw/proto";
+import { identityMetadata } from "./auth/identity.js";
+import { withTrace } from "./observability.js";
 
 export type Contracts = readonly [typeof users, typeof products, typeof orders];
 export type GatewayClient = Client<Contracts>;
@@ -26,6 +28,10 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-export function callOptions(request: { id: string }): CallOptions {
-  return { metadata: { [REQUEST_ID]: request.id } };
+/**
+ * The options of a call made for `request`: its request id and, when the gateway verified a
+ * token, the caller's identity (`user-id`, `user-roles`) so services can check ownership.
+ */
+export function callOptions(request: FastifyRequest): CallOptions {
+  return { metadata: withTrace(request, { [REQUEST_ID]: request.id, ...identityMetadata(request.identity) }) };
 }

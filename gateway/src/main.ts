@@ -4,23 +4,36 @@
 import {
   CachedRegistry,
   Client,
+  Metrics,
   RoundRobinSelector,
+  circuitBreakers,
+  clientMetrics,
+  clientTracing,
   createLogger,
   loadConfig,
   readMicroEnv,
+  readTracingConfig,
   registryFromEnv,
+  startTracing,
   transportFromEnv,
 } from "@gw/micro";
 import { orders, products, users } from "@gw/proto";
 import { buildGateway } from "./app.js";
+import { readAuthConfig } from "./auth/index.js";
+import { readRateLimitConfig } from "./ratelimit/index.js";
 
 const config = loadConfig("gateway", (env) => ({
   micro: readMicroEnv(env),
   port: env.int("PORT", 8080, { min: 0, max: 65535 }),
   host: env.string("HOST", "127.0.0.1"),
+  rateLimit: readRateLimitConfig(env),
+  auth: readAuthConfig(env),
+  tracing: readTracingConfig(env),
 }));
 
 const logger = createLogger("gateway", config.micro.logLevel);
+const tracing = startTracing("gateway", config.tracing);
+const metrics = new Metrics("gateway");
 const registry = registryFromEnv(config.micro);
 const cached = new CachedRegistry(registry);
 const client = new Client({
@@ -28,8 +41,9 @@ const client = new Client({
   selector: new RoundRobinSelector(cached),
   transport: transportFromEnv(config.micro).client(),
   timeoutMs: config.micro.clientTimeoutMs,
+  wrappers: [clientTracing(), clientMetrics(metrics), circuitBreakers({ metrics, logger })],
 });
-const app = buildGateway({ client, registry: cached, logger });
+const app = buildGateway({ client, registry: cached, logger, metrics, rateLimit: config.rateLimit, auth: config.auth });
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -42,6 +56,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   await client.close();
   await cached.close();
   await registry.close();
+  await tracing.shutdown();
   logger.info("stopped");
   process.exit(0);
 }

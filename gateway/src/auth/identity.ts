@@ -3,6 +3,9 @@
  * request decoration for the gateway's own hooks, and as call metadata (`user-id`,
  * `user-roles`) for the services, which trust it because only the gateway faces clients.
  */
+import { USER_ID, USER_ROLES } from "@gw/micro";
+
+export { USER_ID, USER_ROLES };
 
 /** Who made the request: the token's `sub` and `roles` claims. */
 export interface Identity {
@@ -25,11 +28,6 @@ declare module "fastify" {
   }
 }
 
-/** Metadata key of the verified subject. */
-export const USER_ID = "user-id";
-/** Metadata key of the verified roles, comma-joined (empty when the token has none). */
-export const USER_ROLES = "user-roles";
-
 /** The only role the gateway's rules treat specially: it may do anything. */
 export const ADMIN_ROLE = "admin";
 
@@ -41,7 +39,6 @@ const ROLE = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Subjects become metadata values and log fields: bounded, and free of control characters. */
 const MAX_SUB_LENGTH = 256;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Why a token's claims do not make an identity, for the 401's description; undefined when they do. */

@@ -1,12 +1,17 @@
 /**
  * /orders routes: the seed's `POST /orders`, lookups, per-user lists and cancellation.
  */
+import { IDEMPOTENCY_KEY, type Metadata, badRequest } from "@gw/micro";
 import { type App, type GatewayDeps, callOptions } from "../context.js";
+import { GATEWAY_ID } from "../errors.js";
 import { CreateOrderBody, IdParams, OrdersQuery, num } from "../schemas.js";
 
 export function orderRoutes(app: App, { client }: GatewayDeps): void {
   app.post("/orders", { schema: { body: CreateOrderBody } }, async (req, reply) => {
-    const created = await client.call("orders", "OrdersService.Create", req.body, callOptions(req));
+    const options = callOptions(req);
+    const key = idempotencyKey(req.headers["idempotency-key"]);
+    const metadata: Metadata = key === undefined ? options.metadata ?? {} : { ...options.metadata, [IDEMPOTENCY_KEY]: key };
+    const created = await client.call("orders", "OrdersService.Create", req.body, { ...options, metadata });
     return reply.code(201).send(created);
   });
 
@@ -27,4 +32,16 @@ export function orderRoutes(app: App, { client }: GatewayDeps): void {
   app.post("/orders/:id/cancel", { schema: { params: IdParams } }, async (req) =>
     client.call("orders", "OrdersService.Cancel", { id: Number(req.params.id) }, callOptions(req)),
   );
+}
+
+/** Visible ASCII, as the IETF Idempotency-Key draft and Stripe take it; bounded so it fits a key column. */
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !KEY.test(value)) {
+    throw badRequest(GATEWAY_ID, "idempotency-key: must be 1 to 255 visible ASCII characters");
+  }
+  return value;
 }

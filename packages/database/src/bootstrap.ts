@@ -10,6 +10,7 @@ import { type Env, type Logger, loadConfig } from "@gw/micro";
 import { DataDirLockedError, type Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
 import { openDatabase } from "./open.js";
+import { traced } from "./tracing.js";
 
 /** What the database reports to: the service's readiness, metrics and shutdown. */
 export interface DatabaseOwner {
@@ -52,7 +53,7 @@ export function readDatabaseConfig(service: string, env?: Env): DatabaseConfig {
 
 export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<Database> {
   const owner = options.service;
-  const db = await open(owner, options);
+  const db = traced(await open(owner, options));
   owner.readiness.add("database", () => db.ping());
   owner.metrics.observePool("database", db);
   owner.onStop(() => db.close());

@@ -9,6 +9,8 @@ import { Metrics } from "./metrics/index.js";
 import { serverLogging } from "./middleware/logging.js";
 import { clientMetrics, serverMetrics } from "./middleware/metrics.js";
 import { circuitBreakers } from "./middleware/breaker.js";
+import { clientTracing, serverTracing } from "./middleware/tracing.js";
+import { readTracingConfig, startTracing } from "./tracing/index.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
@@ -86,14 +88,15 @@ export function newService(options: NewServiceOptions): Service {
   const config = loadConfig(options.name, readMicroEnv, options.env);
   const logger = createLogger(options.name, config.logLevel);
   const metrics = new Metrics(options.name);
-  return new Service({
+  const tracing = startTracing(options.name, loadConfig(options.name, readTracingConfig, options.env));
+  const service = new Service({
     name: options.name,
     version: options.version,
     logger,
     metrics,
     adminAddress: config.adminAddress,
-    serverWrappers: [serverLogging(logger), serverMetrics(metrics)],
-    clientWrappers: [clientMetrics(metrics), circuitBreakers({ metrics, logger })],
+    serverWrappers: [serverTracing(), serverLogging(logger), serverMetrics(metrics)],
+    clientWrappers: [clientTracing(), clientMetrics(metrics), circuitBreakers({ metrics, logger })],
     registry: registryFromEnv(config),
     transport: transportFromEnv(config),
     address: config.serverAddress,
@@ -103,4 +106,7 @@ export function newService(options: NewServiceOptions): Service {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     clientTimeoutMs: config.clientTimeoutMs,
   });
+  // Registered first, so it runs last: spans of the final calls and queries are still sent.
+  service.onStop(() => tracing.shutdown());
+  return service;
 }

@@ -36,3 +36,5 @@ export { listenAdmin, type AdminServer } from "./health/server.js";
 export { serverLogging, traceIdOf } from "./middleware/logging.js";
 export { clientMetrics, serverMetrics } from "./middleware/metrics.js";
 export { circuitBreakers, type BreakerOptions } from "./middleware/breaker.js";
+export { clientTracing, serverTracing } from "./middleware/tracing.js";
+export * from "./tracing/index.js";

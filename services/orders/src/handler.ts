@@ -1,9 +1,25 @@
 /**
- * OrdersService: the seed's handler. `Create` verifies the user and the product over RPC
- * (the orders database holds neither) before it inserts.
+ * OrdersService: the seed's handler. `Create` verifies the user and the product over RPC (the
+ * orders database holds neither) before it inserts, once per Idempotency-Key when one is given.
+ * When the gateway authenticated the caller, a non-admin only sees and changes its own orders:
+ * the gateway cannot check that for an order id, only this service knows whose order it is.
  */
-import { type Client, type HandlerContext, type HandlerOf, type RequestOf, conflict, isMicroError, notFound, unprocessable } from "@gw/micro";
-import { DEFAULT_LIST_LIMIT, type orders, type products, type users } from "@gw/proto";
+import {
+  type Caller,
+  type Client,
+  type HandlerContext,
+  type HandlerOf,
+  IDEMPOTENCY_KEY,
+  type RequestOf,
+  callerOf,
+  conflict,
+  forbidden,
+  isMicroError,
+  notFound,
+  unprocessable,
+} from "@gw/micro";
+import { DEFAULT_LIST_LIMIT, type Order, type orders, type products, type users } from "@gw/proto";
+import { KeyReusedError } from "./idempotency.js";
 import type { OrderStore } from "./store.js";
 
 const ID = "orders";
@@ -20,30 +36,56 @@ export class OrdersService implements Api {
   ) {}
 
   async Create({ user_id, product_id, amount }: Req<"Create">, context: HandlerContext) {
-    await Promise.all([
-      mustExist(this.client.call("users", "UsersService.Get", { id: user_id }, { context }), `user ${user_id}`),
-      mustExist(this.client.call("products", "ProductsService.Get", { id: product_id }, { context }), `product ${product_id}`),
-    ]);
-    return { order: await this.store.create(user_id, product_id, amount) };
+    const caller = callerOf(context.metadata);
+    mustOwn(caller, user_id, "create orders for another user");
+    const key = context.metadata[IDEMPOTENCY_KEY];
+    const id = key === undefined ? undefined : { scope: caller?.userId ?? "anonymous", key };
+    return reusedKeyIsConflict(async () => {
+      const answered = id && (await this.store.answered(user_id, product_id, amount, id));
+      if (answered) return { order: answered };
+      await Promise.all([
+        mustExist(this.client.call("users", "UsersService.Get", { id: user_id }, { context }), `user ${user_id}`),
+        mustExist(this.client.call("products", "ProductsService.Get", { id: product_id }, { context }), `product ${product_id}`),
+      ]);
+      const order = id
+        ? await this.store.createOnce(user_id, product_id, amount, id)
+        : await this.store.create(user_id, product_id, amount);
+      return { order };
+    });
   }
 
-  async Get({ id }: Req<"Get">) {
-    const order = await this.store.get(id);
-    if (!order) throw notFound(ID, `order ${id} not found`);
-    return { order };
+  async Get({ id }: Req<"Get">, context: HandlerContext) {
+    return { order: await this.owned(id, callerOf(context.metadata)) };
   }
 
-  async List({ user_id, limit, offset }: Req<"List">) {
+  async List({ user_id, limit, offset }: Req<"List">, context: HandlerContext) {
+    const caller = callerOf(context.metadata);
+    if (caller && !caller.admin && user_id === undefined) throw forbidden(ID, "user_id: is required to list orders");
+    if (user_id !== undefined) mustOwn(caller, user_id, "list another user's orders");
     return { orders: await this.store.list(user_id, limit ?? DEFAULT_LIST_LIMIT, offset ?? 0) };
   }
 
-  async Cancel({ id }: Req<"Cancel">) {
+  async Cancel({ id }: Req<"Cancel">, context: HandlerContext) {
+    await this.owned(id, callerOf(context.metadata));
     const cancelled = await this.store.cancel(id);
     if (cancelled) return { order: cancelled };
     const order = await this.store.get(id);
     if (!order) throw notFound(ID, `order ${id} not found`);
     throw conflict(ID, `order ${id} is ${order.status}; only pending orders can be cancelled`);
   }
+
+  /** The order, when it exists and the caller may see it. */
+  private async owned(id: number, caller: Caller | undefined): Promise<Order> {
+    const order = await this.store.get(id);
+    if (!order) throw notFound(ID, `order ${id} not found`);
+    mustOwn(caller, order.user_id, `access order ${id}`);
+    return order;
+  }
+}
+
+/** Without a caller (auth off) everything is allowed; an admin may act for anyone. */
+function mustOwn(caller: Caller | undefined, userId: number, action: string): void {
+  if (caller && !caller.admin && caller.userId !== String(userId)) throw forbidden(ID, `not allowed to ${action}`);
 }
 
 /** A 404 from the owner of the referenced record makes the order unprocessable (422). */
@@ -52,6 +94,15 @@ async function mustExist(lookup: Promise<unknown>, what: string): Promise<void> 
     await lookup;
   } catch (error) {
     if (isMicroError(error) && error.code === 404) throw unprocessable(ID, `${what} not found`);
+    throw error;
+  }
+}
+
+async function reusedKeyIsConflict<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof KeyReusedError) throw conflict(ID, error.message);
     throw error;
   }
 }

@@ -11,64 +11,19 @@
  * the tests run in order; the one that takes the users service down comes last.
  */
 import assert from "node:assert/strict";
-import { after, test, type TestContext } from "node:test";
-import { fileURLToPath } from "node:url";
-import { type Database, migrate } from "@gw/database";
-import { type DatabaseKind, pgliteKind, postgresKind } from "@gw/database/testing";
-import type { HandlerOf } from "@gw/micro";
+import { test } from "node:test";
+import type { Database } from "@gw/database";
+import { pgliteKind, postgresKind } from "@gw/database/testing";
 /** Errors from any of the three services are checked here, so `rejectsWith` takes the id. */
 import { handlerTesting, rejectsWithMicroError as rejectsWith } from "@gw/micro/testing";
-import type { Order, orders } from "@gw/proto";
-import { OrdersService } from "./handler.js";
-import { OrderStore } from "./store.js";
-import { type Peers, startPeers } from "./testing.js";
-
-/** Compiled tests run from dist/, a sibling of migrations/. */
-const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
+import type { Order } from "@gw/proto";
+import { type Open, suiteOf } from "./testing.js";
 
 /** `Date.prototype.toISOString`: RFC 3339 in UTC, milliseconds, a trailing Z. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** No demo row has this id, in any of the three services. */
 const MISSING = 424_242;
-
-interface Fixture {
-  readonly db: Database;
-  readonly store: OrderStore;
-  /** Typed as the server sees it, so calls pass a context as the server does. */
-  readonly handler: HandlerOf<typeof orders>;
-  readonly peers: Peers;
-}
-
-/** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
-type Open = (t: TestContext) => Promise<Fixture | undefined>;
-
-/** Three services' databases, the orders handler, and the peers it calls; closed after the suite. */
-function suiteOf(kind: DatabaseKind): Open {
-  let opened: Promise<Fixture> | undefined;
-  const databases: Database[] = [];
-  const open = async () => {
-    const db = await kind.open();
-    databases.push(db);
-    return db;
-  };
-  after(async () => {
-    await (await opened?.catch(() => undefined))?.peers.close();
-    await Promise.all(databases.map((db) => db.close()));
-    await kind.cleanup();
-  });
-  return async (t) => {
-    if (!(await kind.guard(t))) return undefined;
-    opened ??= (async () => {
-      const [db, usersDb, productsDb] = await Promise.all([open(), open(), open()]);
-      await migrate(db, MIGRATIONS);
-      const peers = await startPeers(usersDb, productsDb);
-      const store = new OrderStore(db);
-      return { db, store, handler: new OrdersService(store, peers.client), peers };
-    })();
-    return opened;
-  };
-}
 
 /** Calls the handler with the context its server would give. */
 const { context } = handlerTesting("orders", "OrdersService");

@@ -1,8 +1,9 @@
 /**
  * The orders store: the only code that knows the orders table.
  */
-import type { Database } from "@gw/database";
+import type { Database, Queryable } from "@gw/database";
 import type { Order } from "@gw/proto";
+import { type IdempotencyKey, once, previous, requestHash } from "./idempotency.js";
 
 type OrderRow = Omit<Order, "created_at"> & { created_at: Date };
 
@@ -16,12 +17,27 @@ function toOrder(row: OrderRow): Order {
 export class OrderStore {
   constructor(private readonly db: Database) {}
 
-  async create(userId: number, productId: number, amount: number): Promise<Order> {
-    const rows = await this.db.query<OrderRow>(
+  /** Inserts through `on` (a transaction, say), else through the store's database. */
+  async create(userId: number, productId: number, amount: number, on: Queryable = this.db): Promise<Order> {
+    const rows = await on.query<OrderRow>(
       `INSERT INTO orders (user_id, product_id, amount) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
       [userId, productId, amount],
     );
     return toOrder(rows[0] as OrderRow);
+  }
+
+  /**
+   * Creates the order once per idempotency key: a repeat with the same fields returns the first
+   * order as it was answered; different fields throw KeyReusedError.
+   */
+  createOnce(userId: number, productId: number, amount: number, key: IdempotencyKey): Promise<Order> {
+    const hash = requestHash({ user_id: userId, product_id: productId, amount });
+    return once(this.db, key, hash, (tx) => this.create(userId, productId, amount, tx));
+  }
+
+  /** The stored answer to an earlier request with this key, if there was one (see createOnce). */
+  answered(userId: number, productId: number, amount: number, key: IdempotencyKey): Promise<Order | undefined> {
+    return previous(this.db, key, requestHash({ user_id: userId, product_id: productId, amount }));
   }
 
   async get(id: number): Promise<Order | undefined> {

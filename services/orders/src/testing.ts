@@ -7,22 +7,25 @@
  * contracts only: the users and products packages are dev dependencies, for these tests.
  */
 import { fileURLToPath } from "node:url";
-import type { Database } from "@gw/database";
-import { migrateAndSeed } from "@gw/database/testing";
+import { after, type TestContext } from "node:test";
+import { type Database, migrate } from "@gw/database";
+import { type DatabaseKind, migrateAndSeed } from "@gw/database/testing";
 import {
   Client,
+  type HandlerOf,
   HttpTransport,
   MemoryRegistry,
   type RegisteredService,
   RoundRobinSelector,
   Server,
 } from "@gw/micro";
-import { products, users } from "@gw/proto";
+import { type orders, products, users } from "@gw/proto";
 import { ProductsService } from "@gw/products/handler";
 import { ProductStore } from "@gw/products/store";
 import { UsersService } from "@gw/users/handler";
 import { UserStore } from "@gw/users/store";
-import type { OrdersClient } from "./handler.js";
+import { type OrdersClient, OrdersService } from "./handler.js";
+import { OrderStore } from "./store.js";
 
 /** Registrations outlive any suite, so only `deregister` takes a node away. */
 const REGISTRATION_TTL_MS = 10 * 60_000;
@@ -102,3 +105,45 @@ async function serve(registry: MemoryRegistry, server: Server): Promise<Peer> {
     deregister: () => registry.deregister(registration),
   };
 }
+
+/** Compiled tests run from dist/, a sibling of migrations/. */
+const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
+
+export interface Fixture {
+  readonly db: Database;
+  readonly store: OrderStore;
+  /** Typed as the server sees it, so calls pass a context as the server does. */
+  readonly handler: HandlerOf<typeof orders>;
+  readonly peers: Peers;
+}
+
+/** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
+export type Open = (t: TestContext) => Promise<Fixture | undefined>;
+
+/** Three services' databases, the orders handler, and the peers it calls; closed after the suite. */
+export function suiteOf(kind: DatabaseKind): Open {
+  let opened: Promise<Fixture> | undefined;
+  const databases: Database[] = [];
+  const open = async () => {
+    const db = await kind.open();
+    databases.push(db);
+    return db;
+  };
+  after(async () => {
+    await (await opened?.catch(() => undefined))?.peers.close();
+    await Promise.all(databases.map((db) => db.close()));
+    await kind.cleanup();
+  });
+  return async (t) => {
+    if (!(await kind.guard(t))) return undefined;
+    opened ??= (async () => {
+      const [db, usersDb, productsDb] = await Promise.all([open(), open(), open()]);
+      await migrate(db, MIGRATIONS);
+      const peers = await startPeers(usersDb, productsDb);
+      const store = new OrderStore(db);
+      return { db, store, handler: new OrdersService(store, peers.client), peers };
+    })();
+    return opened;
+  };
+}
+

@@ -115,6 +115,29 @@ describe("failures - embedded default", () => {
     assert.equal((await get("/users?id=1")).status, 200, "the running users is unharmed");
   });
 
+  test("idempotency - a retried POST /orders returns the first response, even after a restart", async () => {
+    const key = `e2e-${Date.now()}`;
+    const body = { user_id: 3, product_id: 101, amount: 7.5 };
+    const post = (b: unknown, k = key) => send(system.url, "POST", "/orders", b, { headers: { "idempotency-key": k } });
+    const first = await post(body);
+    assert.equal(first.status, 201, first.text);
+    const concurrent = await Promise.all(Array.from({ length: 10 }, () => post(body)));
+    for (const r of concurrent) assert.deepEqual(r.body, first.body);
+    assert.equal(await system.stop("orders"), 0);
+    system.launch("orders");
+    await system.until("/orders?user_id=3", 200);
+    const replay = await post(body);
+    assert.equal(replay.status, 201);
+    assert.deepEqual(replay.body, first.body, "the first response after a restart");
+    const reused = await post({ ...body, amount: 8 });
+    assert.ok(isWireError(reused, 409), reused.text);
+    const mine = ((await get("/orders?user_id=3&limit=500")).body as Json).orders as Json[];
+    const id = ((first.body as Json).order as Json).id;
+    assert.equal(mine.filter((o) => o.id === id).length, 1);
+    assert.equal(mine.filter((o) => o.amount === 7.5 && o.product_id === 101).length, 1, "one order for all those requests");
+    assert.ok(isWireError(await post(body, "bad key with spaces"), 400));
+  });
+
   test("lifecycle - every program exits 0 on SIGTERM", async () => {
     for (const name of ["gateway", "orders", "products", "users"] as const) {
       assert.equal(await system.stop(name), 0, `${name} exit code`);

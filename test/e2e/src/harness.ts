@@ -54,6 +54,9 @@ export class System {
       MICRO_REGISTRY_ADDRESS: join(dir, "registry"),
       PORT: String(port),
       LOG_LEVEL: "warn",
+      // The contract suites test the API, not auth or limits: those have their own tests.
+      AUTH: "off",
+      RATE_LIMIT_MAX: "1000000",
       ...options.env,
     };
     const system = new System(dir, port, env, options.programEnv);

@@ -1,5 +1,6 @@
 /**
- * Who a request counts against: the authenticated caller when there is one, else its address.
+ * Who a request counts against: the authenticated caller when there is one, else its address;
+ * and which requests count against nobody.
  *
  * Authentication (gateway/src/auth/) decorates requests with `identity`; this module does not
  * declare that property, so it reads it defensively as an optional, unknown-shaped value and works
@@ -8,13 +9,13 @@
 import type { FastifyRequest } from "fastify";
 
 /** What authentication puts on a request: the token's `sub` and `roles`. */
-export interface Identity {
+export interface RequestIdentity {
   readonly sub: string;
   readonly roles: readonly string[];
 }
 
 /** The request's authenticated identity, or undefined when there is none (or it is malformed). */
-export function identityOf(request: FastifyRequest): Identity | undefined {
+export function requestIdentity(request: FastifyRequest): RequestIdentity | undefined {
   const value: unknown = (request as FastifyRequest & { identity?: unknown }).identity;
   if (typeof value !== "object" || value === null) return undefined;
   const { sub, roles } = value as { sub?: unknown; roles?: unknown };
@@ -32,6 +33,18 @@ export function identityOf(request: FastifyRequest): Identity | undefined {
  * it must be, or every anonymous caller shares the balancer's budget.
  */
 export function callerKey(request: FastifyRequest): string {
-  const identity = identityOf(request);
+  const identity = requestIdentity(request);
   return identity === undefined ? `ip:${request.ip}` : `user:${identity.sub}`;
+}
+
+/** Liveness, readiness and metrics are polled by machines and must answer whatever a caller spent. */
+export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(["/health", "/ready", "/metrics"]);
+
+/**
+ * Decided by the matched route, not the raw URL, so `/health?x` and `HEAD /health` are exempt, and
+ * an unknown path (a 404) is counted like any other request.
+ */
+export function isExempt(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && EXEMPT_ROUTES.has(route);
 }

@@ -1,0 +1,94 @@
+/**
+ * Token verification with jose: the signature against the configured key with the algorithms
+ * pinned per key kind, then `exp`/`nbf` (with a little clock tolerance), `iss` and `aud` when
+ * configured, then the claims the gateway needs (`sub`, `roles`). A failure is described in
+ * words of our own; jose's messages, and the token, never reach a client.
+ */
+import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { CLOCK_TOLERANCE_SEC, JWKS_ALGORITHMS, SECRET_ALGORITHMS, type AuthConfig } from "./config.js";
+import { type Identity, claimsProblem, identityOf } from "./identity.js";
+
+/** How long a JWKS fetch may take before the request fails with 503. */
+export const JWKS_TIMEOUT_MS = 5_000;
+/** After a fetch, how long an unknown `kid` waits before it may trigger another (key rotation). */
+export const JWKS_COOLDOWN_MS = 30_000;
+/** How long fetched keys are used before they are fetched again. */
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+
+export type Verification =
+  | { readonly ok: true; readonly identity: Identity }
+  /** The token is at fault: a 401 with `error="invalid_token"` and this description. */
+  | { readonly ok: false; readonly kind: "invalid"; readonly description: string }
+  /** The keys could not be fetched: the token may be fine, so a 503, not a 401. */
+  | { readonly ok: false; readonly kind: "unavailable"; readonly cause: unknown };
+
+export type Verifier = (token: string) => Promise<Verification>;
+
+type Enabled = Extract<AuthConfig, { enabled: true }>;
+
+/** A verifier for `config`; for a JWKS it holds one key cache for the gateway's life. */
+export function createVerifier(config: Enabled): Verifier {
+  const key: Uint8Array | JWTVerifyGetKey =
+    config.key.kind === "secret"
+      ? config.key.secret
+      : createRemoteJWKSet(new URL(config.key.url), {
+          timeoutDuration: JWKS_TIMEOUT_MS,
+          cooldownDuration: JWKS_COOLDOWN_MS,
+          cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+        });
+  const options = {
+    algorithms: [...(config.key.kind === "secret" ? SECRET_ALGORITHMS : JWKS_ALGORITHMS)],
+    clockTolerance: config.clockToleranceSec ?? CLOCK_TOLERANCE_SEC,
+    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
+    ...(config.audience !== undefined ? { audience: config.audience } : {}),
+  };
+  const remote = config.key.kind === "jwks";
+  return async (token) => {
+    let payload: Record<string, unknown>;
+    try {
+      payload = (await jwtVerify(token, key, options)).payload;
+    } catch (error) {
+      return failure(error, remote);
+    }
+    const problem = claimsProblem(payload);
+    if (problem !== undefined) return { ok: false, kind: "invalid", description: problem };
+    return { ok: true, identity: identityOf(payload) };
+  };
+}
+
+/** What the client is told for each way a token can be wrong, keyed by jose's error codes. */
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  ERR_JWT_EXPIRED: "the token has expired",
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: "the token's signature is invalid",
+  ERR_JOSE_ALG_NOT_ALLOWED: "the token's signing algorithm is not accepted",
+  ERR_JOSE_NOT_SUPPORTED: "the token uses a feature that is not supported",
+  ERR_JWS_INVALID: "the token is malformed",
+  ERR_JWT_INVALID: "the token is malformed",
+  ERR_JWKS_NO_MATCHING_KEY: "no known key matches the token",
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: "the token does not name its key (kid)",
+};
+
+const CLAIM_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  nbf: "the token is not valid yet",
+  iat: "the token's issue time is invalid",
+  iss: "the token's issuer is not accepted",
+  aud: "the token's audience is not accepted",
+};
+
+/** Codes that mean the key source failed, not the token. */
+const KEY_SOURCE_FAILURES = new Set(["ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_JWK_INVALID", "ERR_JOSE_GENERIC"]);
+
+function failure(error: unknown, remote: boolean): Verification {
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return { ok: false, kind: "invalid", description: CLAIM_DESCRIPTIONS[error.claim] ?? "the token's claims are invalid" };
+  }
+  if (error instanceof errors.JOSEError) {
+    const description = DESCRIPTIONS[error.code];
+    if (description !== undefined) return { ok: false, kind: "invalid", description };
+    if (remote && KEY_SOURCE_FAILURES.has(error.code)) return { ok: false, kind: "unavailable", cause: error };
+    return { ok: false, kind: "invalid", description: "the token is invalid" };
+  }
+  // A fetch that failed below jose (connection refused, DNS) surfaces as a plain error.
+  if (remote) return { ok: false, kind: "unavailable", cause: error };
+  throw error;
+}

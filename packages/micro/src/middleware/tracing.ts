@@ -1,0 +1,58 @@
+/**
+ * Tracing middleware: a SERVER span around every call served, parented on the caller's
+ * `traceparent`, with the handler run inside it (so its SQL and nested calls are children);
+ * and a CLIENT span around every call made, whose `traceparent` travels with the call.
+ */
+import { SpanKind, SpanStatusCode, type Span, context, trace } from "@opentelemetry/api";
+import type { CallWrapper } from "../client/middleware.js";
+import { codeOf } from "../metrics/index.js";
+import type { HandlerWrapper } from "../server/middleware.js";
+import { contextFromMetadata, metadataWithSpan, parentContext, tracer } from "../tracing/index.js";
+
+function finish(span: Span, failure: unknown): void {
+  const code = Number(codeOf(failure));
+  span.setAttribute("rpc.micro.code", code);
+  if (failure !== undefined && code >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: String(code) });
+  span.end();
+}
+
+export function serverTracing(): HandlerWrapper {
+  return (next) => (call) => {
+    const parent = contextFromMetadata(call.metadata);
+    const span = tracer().startSpan(
+      call.endpoint,
+      { kind: SpanKind.SERVER, attributes: { "rpc.system": "micro", "rpc.service": call.service, "rpc.method": call.endpoint } },
+      parent,
+    );
+    return context.with(trace.setSpan(parent, span), async () => {
+      let failure: unknown;
+      try {
+        return await next(call);
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        finish(span, failure);
+      }
+    });
+  };
+}
+
+export function clientTracing(): CallWrapper {
+  return (next) => async (call) => {
+    const span = tracer().startSpan(
+      `${call.service}/${call.endpoint}`,
+      { kind: SpanKind.CLIENT, attributes: { "rpc.system": "micro", "rpc.service": call.service, "rpc.method": call.endpoint } },
+      parentContext(call.metadata),
+    );
+    let failure: unknown;
+    try {
+      return await next({ ...call, metadata: metadataWithSpan(call.metadata, span) });
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      finish(span, failure);
+    }
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Production mode with real processes: JWT auth at the gateway with the identity reaching the
+ * services, a per-caller rate limit, Prometheus metrics on the gateway and on every service's
+ * admin port, readiness on the admin port, and SIGTERM under load (in-flight calls complete,
+ * later ones get a clean 503, the process exits 0).
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { LocalRegistry } from "@gw/micro";
+import { ROOT, System } from "./harness.js";
+import { isWireError, send } from "./http.js";
+
+type Json = Record<string, unknown>;
+
+const SECRET = "e2e-secret-that-is-at-least-32-bytes-long";
+const RATE_LIMIT = 30;
+
+async function token(sub: string, ...roles: string[]): Promise<string> {
+  const args = [join(ROOT, "scripts", "token.mjs"), "--sub", sub, ...roles.flatMap((r) => ["--role", r])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, AUTH_JWT_SECRET: SECRET } });
+  return stdout.trim();
+}
+
+describe("production mode - embedded, AUTH=on", () => {
+  let system: System;
+  let user1: string;
+  let user2: string;
+  let admin: string;
+  const as = (who: string) => ({ headers: { authorization: `Bearer ${who}` } });
+
+  before(async () => {
+    [user1, user2, admin] = await Promise.all([token("1", "customer"), token("2", "customer"), token("99", "admin")]);
+    system = await System.start({ env: { AUTH: "on", AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: String(RATE_LIMIT), RATE_LIMIT_WINDOW_MS: "1000" } });
+  });
+  after(async () => {
+    await system?.close();
+  });
+
+  test("auth - no token is 401 with a challenge; a user reads itself but not others", async () => {
+    const anonymous = await send(system.url, "GET", "/users/1");
+    assert.ok(isWireError(anonymous, 401));
+    assert.match(String(anonymous.headers["www-authenticate"]), /^Bearer realm="gateway"/);
+    assert.equal((await send(system.url, "GET", "/users/1", undefined, as(user1))).status, 200);
+    assert.ok(isWireError(await send(system.url, "GET", "/users/2", undefined, as(user1)), 403));
+  });
+
+  test("auth - the identity reaches the orders service: a user cannot cancel another's order", async () => {
+    const created = await send(system.url, "POST", "/orders", { user_id: 1, product_id: 100, amount: 1 }, as(user1));
+    assert.equal(created.status, 201, created.text);
+    const id = ((created.body as Json).order as Json).id;
+    const refused = await send(system.url, "POST", `/orders/${String(id)}/cancel`, undefined, as(user2));
+    assert.ok(isWireError(refused, 403), refused.text);
+    assert.equal((refused.body as Json).id, "orders", "refused by the service, which knows the owner");
+    assert.equal((await send(system.url, "POST", `/orders/${String(id)}/cancel`, undefined, as(admin))).status, 200);
+  });
+
+  test("rate limit - one caller past its budget gets 429 with Retry-After; another caller is unaffected", async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    const replies = await Promise.all(Array.from({ length: RATE_LIMIT + 10 }, () => send(system.url, "GET", "/products/100", undefined, as(user2))));
+    const limited = replies.filter((r) => r.status === 429);
+    assert.ok(limited.length >= 10, `${limited.length} of ${replies.length} limited`);
+    assert.ok(limited.every((r) => isWireError(r, 429) && Number(r.headers["retry-after"]) >= 1));
+    assert.match(String(replies[0]?.headers["ratelimit-policy"]), /q=30/);
+    assert.equal((await send(system.url, "GET", "/products/100", undefined, as(user1))).status, 200);
+  });
+
+  test("metrics - the gateway and every service serve Prometheus text with their series", async () => {
+    const gateway = await send(system.url, "GET", "/metrics");
+    assert.equal(gateway.status, 200);
+    for (const series of ["http_requests_total{", "http_request_duration_seconds_bucket{", "micro_client_requests_total{", "micro_client_breaker_state{", "nodejs_eventloop_lag_seconds"]) {
+      assert.ok(gateway.text.includes(series), `gateway /metrics has ${series}`);
+    }
+    for (const [name, admin] of await adminAddresses(system)) {
+      const text = (await send(`http://${admin}`, "GET", "/metrics")).text;
+      for (const series of ["micro_server_requests_total{", "micro_server_request_duration_seconds_bucket{", 'db_pool_connections{pool="database",state="total"', "nodejs_eventloop_lag_seconds"]) {
+        assert.ok(text.includes(series), `${name} /metrics has ${series}`);
+      }
+      assert.deepEqual((await send(`http://${admin}`, "GET", "/ready")).body, { status: "ok" });
+      assert.deepEqual((await send(`http://${admin}`, "GET", "/health")).body, { status: "ok" });
+    }
+  });
+
+  test("shutdown - SIGTERM under load: in-flight calls complete, later ones are clean 503s, exit 0", async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    const load = Promise.all(
+      Array.from({ length: RATE_LIMIT - 5 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 4)).then(() => send(system.url, "GET", "/users/1", undefined, as(admin))),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    const exited = system.stop("users");
+    const statuses = (await load).map((r) => r.status);
+    assert.equal(await exited, 0);
+    assert.ok(statuses.every((s) => s === 200 || s === 503), `only 200 and 503: ${statuses.join(",")}`);
+    assert.ok(statuses.includes(200), "calls before and during the drain were answered");
+  });
+});
+
+/** Each service's admin address, from its registration. */
+async function adminAddresses(system: System): Promise<Array<[string, string]>> {
+  const registry = new LocalRegistry({ directory: join(system.dir, "registry") });
+  try {
+    const found: Array<[string, string]> = [];
+    for (const name of ["users", "products", "orders"]) {
+      const node = (await registry.getService(name))[0]?.nodes[0];
+      assert.ok(node?.metadata.admin, `${name} advertises its admin address`);
+      found.push([name, node.metadata.admin]);
+    }
+    return found;
+  } finally {
+    await registry.close();
+  }
+}
