@@ -27,8 +27,8 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as 
 
 export interface GatewayOptions extends GatewayDeps {
   readonly logger: FastifyBaseLogger;
-  /** Prometheus instruments and `/metrics`; absent: neither. */
-  readonly metrics?: Metrics;
+  /** Prometheus instruments and `/metrics`; absent: neither (tracing still runs). */
+  readonly metrics?: Metrics | undefined;
   /** Per-caller rate limiting (gateway/src/ratelimit); absent or `enabled: false`: none. */
   readonly rateLimit?: RateLimitOptions;
   /** Bearer JWT authentication and the rule table (gateway/src/auth); absent or `enabled: false`: none. */
@@ -60,7 +60,7 @@ export function buildGateway(options: GatewayOptions): App {
       `${request.method} ${request.url} ${reply.statusCode} ${durationMs} ms`,
     );
   });
-  if (options.metrics) observability(app, options.metrics);
+  observability(app, options.metrics);
   // onRequest and preValidation hooks, registered after the request-id hook so a 401 carries the id.
   if (options.auth !== undefined) app.register(auth(options.auth));
   // A preHandler hook: it runs after authentication's hooks, so it can count per token subject.

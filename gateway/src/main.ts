@@ -41,9 +41,16 @@ const client = new Client({
   selector: new RoundRobinSelector(cached),
   transport: transportFromEnv(config.micro).client(),
   timeoutMs: config.micro.clientTimeoutMs,
-  wrappers: [clientTracing(), clientMetrics(metrics), circuitBreakers({ metrics, logger })],
+  wrappers: [clientTracing(), ...(config.micro.metrics ? [clientMetrics(metrics)] : []), circuitBreakers({ metrics, logger })],
 });
-const app = buildGateway({ client, registry: cached, logger, metrics, rateLimit: config.rateLimit, auth: config.auth });
+const app = buildGateway({
+  client,
+  registry: cached,
+  logger,
+  metrics: config.micro.metrics ? metrics : undefined,
+  rateLimit: config.rateLimit,
+  auth: config.auth,
+});
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {

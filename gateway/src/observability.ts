@@ -24,7 +24,7 @@ const headerGetter = {
   },
 };
 
-export function observability(app: App, metrics: Metrics): void {
+export function observability(app: App, metrics: Metrics | undefined): void {
   app.addHook("onRequest", async (request) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const route = request.routeOptions.url ?? "unknown";
@@ -36,15 +36,15 @@ export function observability(app: App, metrics: Metrics): void {
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unknown";
-    const seconds = reply.elapsedTime / 1000;
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    metrics?.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics?.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     const span = request.span;
     if (!span) return;
     span.setAttribute("http.response.status_code", reply.statusCode);
     if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });
+  if (!metrics) return;
   app.get("/metrics", { config: { auth: "public" } }, async (_request, reply) => {
     return reply.header("content-type", metrics.contentType).send(await metrics.text());
   });

@@ -14,19 +14,23 @@ import { readTracingConfig, startTracing } from "./tracing/index.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
+import { NatsRegistry } from "./registry/nats/index.js";
 import type { Transport } from "./transport/index.js";
 import { HttpTransport } from "./transport/http/index.js";
+import { NatsTransport } from "./transport/nats/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const REGISTRIES = ["local", "memory"] as const;
-export const TRANSPORTS = ["http"] as const;
+export const REGISTRIES = ["local", "memory", "nats"] as const;
+export const TRANSPORTS = ["http", "nats"] as const;
 
 export interface MicroEnv {
   readonly registry: (typeof REGISTRIES)[number];
-  /** For `local`: the shared directory. */
+  /** For `local`: the shared directory; for `nats`: the server URL. */
   readonly registryAddress: string;
   readonly transport: (typeof TRANSPORTS)[number];
+  /** For the `nats` transport: the server URL. */
+  readonly transportAddress: string;
   readonly serverAddress: string;
   readonly advertise: string | undefined;
   readonly registerTtlMs: number;
@@ -36,17 +40,32 @@ export interface MicroEnv {
   readonly logLevel: LogLevel;
   /** Where a service serves `/health`, `/ready` and `/metrics`. */
   readonly adminAddress: string;
+  /** Prometheus instruments in the middleware; `METRICS=off` leaves them out. */
+  readonly metrics: boolean;
 }
 
 /** The machine-wide default, so every program on this machine finds the others, as mDNS would. */
 export const DEFAULT_LOCAL_REGISTRY_DIR = join(tmpdir(), "micro-registry");
+/** NATS on this machine, its standard port. */
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+const NATS_PROTOCOLS = ["nats:"] as const;
 
 export function readMicroEnv(env: EnvReader): MicroEnv {
   const registerTtlMs = env.int("MICRO_REGISTER_TTL_MS", 15_000, { min: 100 });
+  const registry = env.oneOf("MICRO_REGISTRY", REGISTRIES, "local");
+  const registryAddress =
+    registry === "nats"
+      ? (env.url("MICRO_REGISTRY_ADDRESS", NATS_PROTOCOLS) ?? DEFAULT_NATS_URL)
+      : env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR);
+  const transport = env.oneOf("MICRO_TRANSPORT", TRANSPORTS, "http");
   return {
-    registry: env.oneOf("MICRO_REGISTRY", REGISTRIES, "local"),
-    registryAddress: env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR),
-    transport: env.oneOf("MICRO_TRANSPORT", TRANSPORTS, "http"),
+    registry,
+    registryAddress,
+    transport,
+    // One NATS for both unless told otherwise: the registry's, when discovery is on NATS.
+    transportAddress:
+      (transport === "nats" ? env.url("MICRO_TRANSPORT_ADDRESS", NATS_PROTOCOLS) : env.optional("MICRO_TRANSPORT_ADDRESS")) ??
+      (registry === "nats" ? registryAddress : DEFAULT_NATS_URL),
     serverAddress: env.string("MICRO_SERVER_ADDRESS", "127.0.0.1:0"),
     advertise: env.optional("MICRO_SERVER_ADVERTISE"),
     registerTtlMs,
@@ -55,6 +74,7 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
     clientTimeoutMs: env.int("MICRO_CLIENT_TIMEOUT_MS", 5000, { min: 1 }),
     logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     adminAddress: env.string("MICRO_ADMIN_ADDRESS", "127.0.0.1:0"),
+    metrics: env.bool("METRICS", true),
   };
 }
 
@@ -64,6 +84,8 @@ export function registryFromEnv(config: MicroEnv): Registry {
       return new MemoryRegistry();
     case "local":
       return new LocalRegistry({ directory: config.registryAddress });
+    case "nats":
+      return new NatsRegistry({ servers: config.registryAddress });
   }
 }
 
@@ -71,6 +93,8 @@ export function transportFromEnv(config: MicroEnv): Transport {
   switch (config.transport) {
     case "http":
       return new HttpTransport();
+    case "nats":
+      return new NatsTransport({ servers: config.transportAddress });
   }
 }
 
@@ -95,8 +119,8 @@ export function newService(options: NewServiceOptions): Service {
     logger,
     metrics,
     adminAddress: config.adminAddress,
-    serverWrappers: [serverTracing(), serverLogging(logger), serverMetrics(metrics)],
-    clientWrappers: [clientTracing(), clientMetrics(metrics), circuitBreakers({ metrics, logger })],
+    serverWrappers: [serverTracing(), serverLogging(logger), ...(config.metrics ? [serverMetrics(metrics)] : [])],
+    clientWrappers: [clientTracing(), ...(config.metrics ? [clientMetrics(metrics)] : []), circuitBreakers({ metrics, logger })],
     registry: registryFromEnv(config),
     transport: transportFromEnv(config),
     address: config.serverAddress,

@@ -16,6 +16,8 @@ import type { Metadata } from "../metadata/index.js";
 export const TRACER_NAME = "@gw/micro";
 
 export interface TracingConfig {
+  /** OpenTelemetry's standard `OTEL_SDK_DISABLED=true` turns tracing off: no spans, no propagation. */
+  readonly enabled: boolean;
   /** OTLP/HTTP base URL, e.g. `http://collector:4318`; spans are not exported when unset. */
   readonly endpoint: string | undefined;
   /** How long spans wait before a batch is sent. @default 1000 */
@@ -24,6 +26,7 @@ export interface TracingConfig {
 
 export function readTracingConfig(env: EnvReader): TracingConfig {
   return {
+    enabled: !env.bool("OTEL_SDK_DISABLED", false),
     endpoint: env.url("OTEL_EXPORTER_OTLP_ENDPOINT", ["http:", "https:"]),
     batchDelayMs: env.int("OTEL_BSP_SCHEDULE_DELAY", 1000, { min: 1 }),
   };
@@ -37,6 +40,7 @@ export interface Tracing {
 
 /** Registers the global tracer provider for this process; call once, at start. */
 export function startTracing(serviceName: string, config: TracingConfig): Tracing {
+  if (!config.enabled) return { tracer: trace.getTracer(TRACER_NAME), shutdown: async () => {} };
   const spanProcessors = config.endpoint
     ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/$/, "")}/v1/traces` }), { scheduledDelayMillis: config.batchDelayMs })]
     : [];
