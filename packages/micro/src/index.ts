@@ -20,9 +20,12 @@ export {
 export { MemoryRegistry } from "./registry/memory.js";
 export { LocalRegistry } from "./registry/local/index.js";
 export { CachedRegistry } from "./registry/cache.js";
+export { NatsRegistry, type NatsRegistryOptions } from "./registry/nats/index.js";
 export * from "./selector/index.js";
 export * from "./transport/index.js";
 export { HttpTransport } from "./transport/http/index.js";
+export { NatsTransport, type NatsTransportOptions } from "./transport/nats/index.js";
+export { NatsUnavailableError } from "./nats/connection.js";
 export * from "./client/index.js";
 export * from "./server/index.js";
 export * from "./service/index.js";

@@ -1,0 +1,113 @@
+/**
+ * The NATS transport against a real NATS server: the transport conformance suite, then what only
+ * NATS brings: metadata and errors laid out in message headers, calls larger than one NATS message,
+ * messages that are not calls, and the connection dropping mid-call.
+ * Without NATS these tests skip, and fail when CI=true (nats/testing.ts).
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { type TestContext, it } from "node:test";
+import { acquireNatsConnection } from "../../nats/connection.js";
+import { natsAvailable, requireNats, testNatsUrl } from "../../nats/testing.js";
+import { harness, requestOf, transportConformance } from "../conformance.js";
+import { ConnectionError, ConnectionLostError, type TransportHandler, type TransportRequest } from "../index.js";
+import { CODE_HEADER, ERROR_HEADER, fromHeaders } from "./headers.js";
+import { NODE_SUBJECT_PREFIX, NatsTransport } from "./index.js";
+import { MAX_RPC_BODY_BYTES } from "./parts.js";
+
+const natsUnderTest = async () => ({
+  transport: new NatsTransport({ servers: testNatsUrl() }),
+  listenAddress: "127.0.0.1:0",
+  unreachableAddress: async () => `${NODE_SUBJECT_PREFIX}.nobody-${randomBytes(8).toString("hex")}`,
+  cleanup: async () => {},
+});
+
+if (await natsAvailable()) transportConformance("nats", natsUnderTest);
+else it("nats transport conformance - needs NATS", async (t) => void (await requireNats(t)));
+
+/** A listener with `handler` and a client, or undefined when the test was skipped. */
+async function serve(t: TestContext, handler: TransportHandler) {
+  if (!(await requireNats(t))) return undefined;
+  return harness(t, natsUnderTest, handler);
+}
+
+const guard = (): AbortSignal => AbortSignal.timeout(5000);
+
+it("nats transport - metadata values of any string, and the deadline, arrive as sent", async (t) => {
+  const seen: TransportRequest[] = [];
+  const h = await serve(t, async (request) => (seen.push(request), { ok: true, body: Buffer.from("ok") }));
+  if (!h) return;
+  const metadata = { "request-id": "r-1", lines: "a\r\nb\nc", colon: "k: v", percent: "100%", emoji: "☃ ✓", empty: "" };
+  const response = await h.client.request(h.listener.address, requestOf("{}", { metadata, timeoutMs: 1234 }), guard());
+  assert.equal(response.ok, true);
+  assert.deepEqual({ ...seen[0]?.metadata }, metadata);
+  assert.equal(seen[0]?.timeoutMs, 1234);
+  assert.match(h.listener.address, /^micro\.rpc\.[0-9a-f]{32}$/);
+});
+
+it("nats transport - error responses keep their code, and a throwing handler is a 500 wire error", async (t) => {
+  const h = await serve(t, async (request) => {
+    if (request.endpoint === "E.Throw") throw new Error("SELECT secret FROM users");
+    const wire = { id: "orders", code: 409, detail: "order 7 is not pending", status: "Conflict" };
+    return { ok: false, code: 409, body: Buffer.from(JSON.stringify(wire)) };
+  });
+  if (!h) return;
+  const conflict = await h.client.request(h.listener.address, requestOf("{}"), guard());
+  assert.deepEqual([conflict.ok, conflict.code], [false, 409]);
+  assert.equal(JSON.parse(Buffer.from(conflict.body).toString()).detail, "order 7 is not pending");
+  const thrown = await h.client.request(h.listener.address, requestOf("{}", { endpoint: "E.Throw" }), guard());
+  assert.deepEqual([thrown.ok, thrown.code], [false, 500]);
+  const wire = JSON.parse(Buffer.from(thrown.body).toString()) as Record<string, unknown>;
+  assert.deepEqual(wire, { id: "transport", code: 500, detail: "internal error", status: "Internal Server Error" });
+});
+
+it("nats transport - a message that is not a call gets a 400 wire error with the error headers", async (t) => {
+  const h = await serve(t, async (request) => ({ ok: true, body: request.body }));
+  if (!h) return;
+  const connection = await acquireNatsConnection({ servers: testNatsUrl() });
+  t.after(() => connection.release());
+  const reply = await connection.nc.request(h.listener.address, "hello", { timeout: 5000 });
+  const fields = fromHeaders(reply.headers);
+  assert.deepEqual([fields[ERROR_HEADER], fields[CODE_HEADER]], ["1", "400"]);
+  assert.deepEqual(JSON.parse(reply.string()), { id: "transport", code: 400, detail: "not an RPC request", status: "Bad Request" });
+});
+
+it("nats transport - bodies of several NATS messages go both ways intact; past MAX_RPC_BODY_BYTES is a 413", async (t) => {
+  const h = await serve(t, async (request) => ({ ok: true, body: Buffer.concat([request.body, request.body]) }));
+  if (!h) return;
+  const body = randomBytes(MAX_RPC_BODY_BYTES - 1024);
+  const response = await h.client.request(h.listener.address, requestOf(body), guard());
+  assert.equal(response.ok, true);
+  assert.ok(Buffer.from(response.body).equals(Buffer.concat([body, body])), "the body came back changed");
+  const tooLarge = await h.client.request(h.listener.address, requestOf(Buffer.alloc(MAX_RPC_BODY_BYTES + 1)), guard());
+  assert.deepEqual([tooLarge.ok, tooLarge.code], [false, 413]);
+  const after = await h.client.request(h.listener.address, requestOf("small"), guard());
+  assert.equal(Buffer.from(after.body).toString(), "smallsmall");
+});
+
+it("nats transport - a connection dropped mid-call rejects with ConnectionLostError; calls work after reconnecting", async (t) => {
+  let calls = 0;
+  const h = await serve(t, async () => {
+    // The first call never answers: only the disconnect can end it before the guard.
+    if (++calls === 1) await new Promise(() => undefined);
+    return { ok: true, body: Buffer.from("back") };
+  });
+  if (!h) return;
+  const connection = await acquireNatsConnection({ servers: testNatsUrl() });
+  t.after(() => connection.release());
+  const pending = h.client.request(h.listener.address, requestOf("{}"), guard());
+  while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await connection.nc.reconnect();
+  await assert.rejects(pending, ConnectionLostError);
+  let answer: string | undefined;
+  while (answer === undefined) {
+    // Until the reconnect and the node's re-subscription land, a call is refused, never lost.
+    const result = await h.client.request(h.listener.address, requestOf("{}"), guard()).catch((error: unknown) => {
+      assert.ok(error instanceof ConnectionError, `expected ConnectionError, got ${String(error)}`);
+      return undefined;
+    });
+    if (result) answer = Buffer.from(result.body).toString();
+    else await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(answer, "back");
+});
