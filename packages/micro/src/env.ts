@@ -14,7 +14,7 @@ import { readTracingConfig, startTracing } from "./tracing/index.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
-import { NatsRegistry } from "./registry/nats/index.js";
+import { DEFAULT_NATS_REGISTRY_BUCKET, NatsRegistry } from "./registry/nats/index.js";
 import type { Transport } from "./transport/index.js";
 import { HttpTransport } from "./transport/http/index.js";
 import { NatsTransport } from "./transport/nats/index.js";
@@ -28,6 +28,8 @@ export interface MicroEnv {
   readonly registry: (typeof REGISTRIES)[number];
   /** For `local`: the shared directory; for `nats`: the server URL. */
   readonly registryAddress: string;
+  /** For `nats`: the KV bucket; programs in different buckets do not see each other. */
+  readonly registryBucket: string;
   readonly transport: (typeof TRANSPORTS)[number];
   /** For the `nats` transport: the server URL. */
   readonly transportAddress: string;
@@ -61,6 +63,7 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
   return {
     registry,
     registryAddress,
+    registryBucket: env.string("MICRO_REGISTRY_BUCKET", DEFAULT_NATS_REGISTRY_BUCKET),
     transport,
     // One NATS for both unless told otherwise: the registry's, when discovery is on NATS.
     transportAddress:
@@ -85,7 +88,7 @@ export function registryFromEnv(config: MicroEnv): Registry {
     case "local":
       return new LocalRegistry({ directory: config.registryAddress });
     case "nats":
-      return new NatsRegistry({ servers: config.registryAddress });
+      return new NatsRegistry({ servers: config.registryAddress, bucket: config.registryBucket });
   }
 }
 

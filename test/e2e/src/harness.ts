@@ -23,17 +23,31 @@ export const PROGRAMS = {
 export type Program = keyof typeof PROGRAMS;
 const ALL: readonly Program[] = ["users", "products", "orders", "gateway"];
 
+/** One running process: `users` is the first users instance, `users#2` the second. */
+export type Instance = Program | `${Program}#${number}`;
+
+export function programOf(instance: Instance): Program {
+  return instance.split("#")[0] as Program;
+}
+
+function instancesOf(counts: SystemOptions["instances"]): Instance[] {
+  return ALL.flatMap((name) => Array.from({ length: counts?.[name] ?? 1 }, (_, i): Instance => (i === 0 ? name : `${name}#${i + 1}`)));
+}
+
 export interface SystemOptions {
   /** Extra environment for every program. */
   readonly env?: Readonly<Record<string, string>>;
   /** Extra environment for one program, e.g. each service's own DATABASE_URL. */
   readonly programEnv?: Readonly<Partial<Record<Program, Readonly<Record<string, string>>>>>;
+  /** Processes per program. @default 1 each */
+  readonly instances?: Readonly<Partial<Record<Program, number>>>;
 }
 
 export class System {
   readonly url: string;
-  private readonly children = new Map<Program, ChildProcess>();
-  private readonly logs = new Map<Program, string[]>();
+  private readonly children = new Map<Instance, ChildProcess>();
+  private readonly logs = new Map<Instance, string[]>();
+  private all: Instance[] = [...ALL];
 
   private constructor(
     readonly dir: string,
@@ -60,16 +74,18 @@ export class System {
       ...options.env,
     };
     const system = new System(dir, port, env, options.programEnv);
-    for (const name of ALL) system.launch(name);
+    system.all = instancesOf(options.instances);
+    for (const name of system.all) system.launch(name);
     await system.waitReady();
     return system;
   }
 
   /** Starts `name` again after it was stopped. */
-  launch(name: Program): ChildProcess {
+  launch(name: Instance): ChildProcess {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
-    const env = { ...this.env, ...this.programEnv?.[name] };
-    const child = spawn(process.execPath, [join(ROOT, PROGRAMS[name])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const program = programOf(name);
+    const env = { ...this.env, ...this.programEnv?.[program] };
+    const child = spawn(process.execPath, [join(ROOT, PROGRAMS[program])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const lines = this.logs.get(name) ?? [];
     this.logs.set(name, lines);
     const keep = (chunk: Buffer) => lines.push(chunk.toString());
@@ -81,7 +97,7 @@ export class System {
   }
 
   /** Sends `signal` and resolves with the exit code once the process is gone. */
-  async stop(name: Program, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  async stop(name: Instance, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     const child = this.children.get(name);
     if (!child) return null;
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -89,11 +105,16 @@ export class System {
     return exited;
   }
 
-  running(name: Program): boolean {
+  /** The running instances. */
+  get instances(): Instance[] {
+    return [...this.children.keys()];
+  }
+
+  running(name: Instance): boolean {
     return this.children.has(name);
   }
 
-  output(name: Program): string {
+  output(name: Instance): string {
     return (this.logs.get(name) ?? []).join("");
   }
 
@@ -110,7 +131,7 @@ export class System {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const dump = ALL.map((n) => `--- ${n}\n${this.output(n)}`).join("\n");
+    const dump = this.all.map((n) => `--- ${n}\n${this.output(n)}`).join("\n");
     throw new Error(`system not ready after ${timeoutMs} ms\n${dump}`);
   }
 
@@ -126,7 +147,7 @@ export class System {
   }
 
   async close(): Promise<void> {
-    await Promise.all(ALL.map((name) => this.stop(name, "SIGTERM")));
+    await Promise.all(this.all.map((name) => this.stop(name, "SIGTERM")));
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { DEFAULT_POOL_SIZE, type Database, type PoolStats, type Row, type Transaction } from "../index.js";
+import { rethrowClassified } from "./unavailable.js";
 
 /** How long to wait for a connection or a free pool slot before failing the query. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -51,11 +52,11 @@ class PostgresDatabase implements Database {
   constructor(private readonly pool: pg.Pool) {}
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    return run<R>(this.pool, sql, params);
+    return run<R>(this.pool, sql, params).catch(rethrowClassified);
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch(rethrowClassified);
     // A checked-out client whose connection drops emits `error` (the pool listens only while it
     // is idle); the failing query rejects too, so here it only marks the client as not reusable.
     let broken: Error | undefined;
@@ -71,7 +72,7 @@ class PostgresDatabase implements Database {
     } catch (error) {
       // A failed ROLLBACK means the connection itself is gone: destroy it rather than reuse it.
       await client.query("ROLLBACK").catch(onError);
-      throw error;
+      return rethrowClassified(error);
     } finally {
       client.off("error", onError);
       client.release(broken);
@@ -79,7 +80,7 @@ class PostgresDatabase implements Database {
   }
 
   async ping(): Promise<void> {
-    await this.pool.query("SELECT 1");
+    await this.pool.query("SELECT 1").catch(rethrowClassified);
   }
 
   stats(): PoolStats {

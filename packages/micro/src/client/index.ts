@@ -106,7 +106,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
     const body = this.codec.encode(call.request);
     const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const node = await this.options.selector.select(call.service, tried);
+      const node = await this.select(call.service, tried);
       tried.add(node.id);
       try {
         const response = await this.options.transport.request(
@@ -123,6 +123,16 @@ export class Client<Cs extends readonly ServiceContract[]> {
           throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
         });
       }
+    }
+  }
+
+  /** A node, or a 503 when there is none or the registry cannot be asked (and has no cache). */
+  private async select(service: string, tried: ReadonlySet<string>): Promise<Node> {
+    try {
+      return await this.options.selector.select(service, tried);
+    } catch (error) {
+      if (isMicroError(error)) throw error;
+      throw unavailable(service, `service ${service} cannot be looked up: registry unavailable`, { cause: error });
     }
   }
 

@@ -83,6 +83,20 @@ export function isMicroError(value: unknown): value is MicroError {
   return value instanceof MicroError;
 }
 
+/**
+ * A dependency (the database, say) cannot be reached right now. Not the caller's fault and not a
+ * bug: the server answers 503 naming only the dependency, and the call may succeed later.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} unavailable`, options);
+    this.name = "DependencyUnavailableError";
+  }
+}
+
 type Constructor = (id: string, detail: string, options?: { cause?: unknown }) => MicroError;
 const make =
   (code: number): Constructor =>

@@ -5,7 +5,16 @@
  */
 import { type Codec, CodecError, jsonCodec } from "../codec/index.js";
 import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
-import { MicroError, badRequest, gatewayTimeout, internal, isMicroError, notFound } from "../errors/index.js";
+import {
+  DependencyUnavailableError,
+  MicroError,
+  badRequest,
+  gatewayTimeout,
+  internal,
+  isMicroError,
+  notFound,
+  unavailable,
+} from "../errors/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { type ValidateFunction, createAjv, describeValidationError } from "../validation/index.js";
 import type { HandlerWrapper, ServerCall } from "./middleware.js";
@@ -103,6 +112,7 @@ export class Server {
 
   private toWireError(error: unknown, call: ServerCall): MicroError {
     if (isMicroError(error)) return error;
+    if (error instanceof DependencyUnavailableError) return unavailable(this.name, `${error.dependency} unavailable`);
     this.options.onError?.(error, call);
     return internal(this.name, "internal error");
   }
