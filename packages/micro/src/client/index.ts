@@ -18,6 +18,8 @@ export type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRIES = 2;
+/** How long one attempt of an idempotent call may take before it is retried on another node. */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
 /** Retry n waits a random time up to min(cap, base * 2^n): full jitter, so retries do not stampede. */
 export const RETRY_BACKOFF_BASE_MS = 10;
 export const RETRY_BACKOFF_CAP_MS = 200;
@@ -32,6 +34,8 @@ export interface ClientOptions<Cs extends readonly ServiceContract[]> {
   readonly timeoutMs?: number;
   /** Further nodes to try after the first. @default 2 */
   readonly retries?: number;
+  /** Per-attempt timeout of idempotent calls, retried on another node after it. @default 1000 */
+  readonly attemptTimeoutMs?: number;
   /** Outermost first. */
   readonly wrappers?: readonly CallWrapper[];
 }
@@ -108,22 +112,53 @@ export class Client<Cs extends readonly ServiceContract[]> {
     for (let attempt = 0; ; attempt++) {
       const node = await this.select(call.service, tried);
       tried.add(node.id);
+      const perAttempt = this.attemptSignal(call, signal, attempt < call.retries);
       try {
         const response = await this.options.transport.request(
           node.address,
           { service: call.service, endpoint: call.endpoint, metadata: call.metadata, timeoutMs: call.deadline - Date.now(), body },
-          signal,
+          perAttempt.signal,
         );
         if (response.ok) return this.codec.decode(response.body);
         throw MicroError.fromWire(this.codec.decode(response.body), call.service);
       } catch (error) {
-        const failure = this.failure(error, call, node, signal);
+        const failure = perAttempt.signal.aborted && !signal.aborted ? this.attemptTimedOut(call, node) : this.failure(error, call, node, signal);
         if (!failure.retry || attempt >= call.retries) throw failure.error;
         await backoff(attempt, signal).catch(() => {
           throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
         });
+      } finally {
+        perAttempt.dispose();
       }
     }
+  }
+
+  /**
+   * The signal for one attempt. An idempotent call that has retries left gets its own shorter
+   * timeout: a node that died mid-call may never answer (NATS gives no sign of it), and the read
+   * is better retried on another node than left waiting for the whole deadline.
+   */
+  private attemptSignal(call: ClientCall, overall: AbortSignal, canRetry: boolean): { signal: AbortSignal; dispose(): void } {
+    const perAttempt = this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    if (!call.idempotent || !canRetry || perAttempt >= call.deadline - Date.now()) return { signal: overall, dispose: () => {} };
+    // Not AbortSignal.any(): on Node 20 it holds its sources weakly, and a timeout signal nobody
+    // else references can be collected before it fires. A held timer cannot.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(overall.reason);
+    overall.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new DOMException("attempt timed out", "TimeoutError")), perAttempt);
+    return {
+      signal: controller.signal,
+      dispose: () => {
+        clearTimeout(timer);
+        overall.removeEventListener("abort", onAbort);
+      },
+    };
+  }
+
+  private attemptTimedOut(call: ClientCall, node: Node): { error: MicroError; retry: boolean } {
+    this.options.selector.markFailed(node);
+    return { error: gatewayTimeout(call.service, `${call.service} did not answer in time`), retry: true };
   }
 
   /** A node, or a 503 when there is none or the registry cannot be asked (and has no cache). */
