@@ -24,6 +24,7 @@ COPY services/products/package.json services/products/
 COPY services/orders/package.json services/orders/
 COPY gateway/package.json gateway/
 COPY test/e2e/package.json test/e2e/
+COPY bench/package.json bench/
 
 FROM manifests AS prod-deps
 # --omit=dev drops TypeScript, the type packages and pino-pretty; the workspace links

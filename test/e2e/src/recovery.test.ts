@@ -129,7 +129,9 @@ if (missing && process.env.CI === "true") {
     });
 
     after(async () => {
-      // Programs first, while their dependencies still answer, so they exit cleanly; then the servers.
+      // A test that failed mid-outage leaves a server stopped: start it again, so the programs
+      // deregister and exit cleanly instead of waiting on it; then the programs, then the servers.
+      await Promise.allSettled([nats && !nats.running ? nats.start() : undefined, postgres && !postgres.running ? postgres.start() : undefined]);
       await system?.close();
       await Promise.allSettled([nats?.close(), postgres?.close()]);
     });

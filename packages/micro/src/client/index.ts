@@ -109,8 +109,12 @@ export class Client<Cs extends readonly ServiceContract[]> {
     const signal = AbortSignal.timeout(remaining);
     const body = this.codec.encode(call.request);
     const tried = new Set<string>();
+    let last: MicroError | undefined;
     for (let attempt = 0; ; attempt++) {
-      const node = await this.select(call.service, tried);
+      // With no node left to retry on, what happened on the last one is the answer.
+      const node = await this.select(call.service, tried).catch((error: unknown) => {
+        throw last ?? error;
+      });
       tried.add(node.id);
       const perAttempt = this.attemptSignal(call, signal, attempt < call.retries);
       try {
@@ -123,7 +127,8 @@ export class Client<Cs extends readonly ServiceContract[]> {
         throw MicroError.fromWire(this.codec.decode(response.body), call.service);
       } catch (error) {
         const failure = perAttempt.signal.aborted && !signal.aborted ? this.attemptTimedOut(call, node) : this.failure(error, call, node, signal);
-        if (!failure.retry || attempt >= call.retries) throw failure.error;
+        last = mostTelling(last, failure.error);
+        if (!failure.retry || attempt >= call.retries) throw last;
         await backoff(attempt, signal).catch(() => {
           throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
         });
@@ -185,6 +190,14 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
     return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false };
   }
+}
+
+/**
+ * Of the failures of one call's attempts, the one to report: a node that took too long (504)
+ * says more than one that could not be reached (503), which a retry may have hit afterwards.
+ */
+function mostTelling(earlier: MicroError | undefined, latest: MicroError): MicroError {
+  return earlier?.code === 504 && latest.code === 503 ? earlier : latest;
 }
 
 /** Waits before retry `attempt` (0-based); rejects when `signal` aborts first. */
