@@ -33,7 +33,9 @@ describe("production mode - embedded, AUTH=on", () => {
 
   before(async () => {
     [user1, user2, admin] = await Promise.all([token("1", "customer"), token("2", "customer"), token("99", "admin")]);
-    system = await System.start({ env: { AUTH: "on", AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: String(RATE_LIMIT), RATE_LIMIT_WINDOW_MS: "1000" } });
+    system = await System.start({
+      env: { AUTH: "on", AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: String(RATE_LIMIT), RATE_LIMIT_WINDOW_MS: "1000", LOG_LEVEL: "info" },
+    });
   });
   after(async () => {
     await system?.close();
@@ -65,6 +67,32 @@ describe("production mode - embedded, AUTH=on", () => {
     assert.ok(limited.every((r) => isWireError(r, 429) && Number(r.headers["retry-after"]) >= 1));
     assert.match(String(replies[0]?.headers["ratelimit-policy"]), /q=30/);
     assert.equal((await send(system.url, "GET", "/products/100", undefined, as(user1))).status, 200);
+  });
+
+  test("logging - one JSON line per request at the gateway and per RPC in the service, tied by ids", async () => {
+    const reply = await send(system.url, "GET", "/users/1", undefined, { headers: { ...as(user1).headers, "x-request-id": "log-check-1" } });
+    assert.equal(reply.status, 200);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = (name: "gateway" | "users") =>
+      system
+        .output(name)
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Json)
+        .filter((l) => l.requestId === "log-check-1");
+    const [request, ...moreRequests] = lines("gateway");
+    assert.ok(request, "the gateway logged the request");
+    assert.equal(moreRequests.length, 0, "one line per request");
+    assert.deepEqual(
+      { method: request.method, route: request.route, status: request.status, level: request.level },
+      { method: "GET", route: "/users/:id", status: 200, level: "info" },
+    );
+    assert.equal(typeof request.durationMs, "number");
+    assert.match(String(request.traceId), /^[0-9a-f]{32}$/);
+    const [rpc, ...moreRpcs] = lines("users");
+    assert.ok(rpc, "the users service logged the RPC");
+    assert.equal(moreRpcs.length, 0, "one line per RPC");
+    assert.deepEqual({ endpoint: rpc.endpoint, code: rpc.code, traceId: rpc.traceId }, { endpoint: "UsersService.Get", code: 200, traceId: request.traceId });
   });
 
   test("metrics - the gateway and every service serve Prometheus text with their series", async () => {
