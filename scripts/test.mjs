@@ -8,7 +8,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { build, installIfMissing, root } from "./prepare.mjs";
-const PACKAGES = ["packages/micro", "packages/proto", "packages/database", "services/users", "services/products", "services/orders", "gateway", "test/e2e"];
+const PACKAGES = ["packages/micro", "packages/proto", "packages/database", "services/users", "services/products", "services/orders", "gateway", "test/e2e", "bench"];
+/** Tests that start programs as processes: one file at a time. */
+const SERIAL = ["test/e2e/", "bench/"];
 
 installIfMissing((line) => console.log(line));
 build();
@@ -17,8 +19,9 @@ const filter = process.argv.slice(2);
 const files = PACKAGES.flatMap((p) => testsUnder(join(root, p, "dist")))
   .map((f) => relative(root, f))
   .filter((f) => filter.length === 0 || filter.some((word) => f.includes(word)));
-const e2e = files.filter((f) => f.startsWith("test/e2e/"));
-const units = files.filter((f) => !f.startsWith("test/e2e/"));
+const serial = (f) => SERIAL.some((prefix) => f.startsWith(prefix));
+const e2e = files.filter(serial);
+const units = files.filter((f) => !serial(f));
 
 let status = 0;
 for (const [group, concurrency] of [[units, 2], [e2e, 1]]) {

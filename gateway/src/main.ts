@@ -10,6 +10,7 @@ import {
   clientMetrics,
   clientTracing,
   createLogger,
+  exitAfterFlush,
   loadConfig,
   readMicroEnv,
   readTracingConfig,
@@ -65,7 +66,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   await registry.close();
   await tracing.shutdown();
   logger.info("stopped");
-  process.exit(0);
+  exitAfterFlush(logger, 0);
 }
 process.on("SIGTERM", (s) => void stop(s));
 process.on("SIGINT", (s) => void stop(s));

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Env, type Logger, loadConfig } from "@gw/micro";
+import { type Env, type Logger, exitAfterFlush, loadConfig } from "@gw/micro";
 import { DataDirLockedError, type Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
 import { openDatabase } from "./open.js";
@@ -70,7 +70,9 @@ async function open(owner: DatabaseOwner, options: ServiceDatabaseOptions): Prom
     const reason = error instanceof DataDirLockedError ? error.message : describe(error);
     owner.logger.fatal({ err: error }, `cannot open the database: ${reason}`);
     process.stderr.write(`${owner.name}: cannot open the database: ${reason}\n`);
-    process.exit(1);
+    exitAfterFlush(owner.logger, 1);
+    // Nothing more happens in this program: wait here for the exit.
+    return new Promise<never>(() => {});
   }
   const applied = await migrate(db, fileURLToPath(options.migrations));
   const seeded = config.seed && options.seed ? await seedOnce(db, "demo", readFileSync(options.seed, "utf8")) : false;

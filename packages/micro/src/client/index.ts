@@ -18,8 +18,12 @@ export type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRIES = 2;
-/** How long one attempt of an idempotent call may take before it is retried on another node. */
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
+/**
+ * How long one attempt of an idempotent call may take before it is retried on another node.
+ * Applied only when at least twice this remains of the deadline, so that under overload (when
+ * every attempt is slow) it cannot turn into a storm of retries that adds to the load.
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2000;
 /** Retry n waits a random time up to min(cap, base * 2^n): full jitter, so retries do not stampede. */
 export const RETRY_BACKOFF_BASE_MS = 10;
 export const RETRY_BACKOFF_CAP_MS = 200;
@@ -34,7 +38,7 @@ export interface ClientOptions<Cs extends readonly ServiceContract[]> {
   readonly timeoutMs?: number;
   /** Further nodes to try after the first. @default 2 */
   readonly retries?: number;
-  /** Per-attempt timeout of idempotent calls, retried on another node after it. @default 1000 */
+  /** Per-attempt timeout of idempotent calls, retried on another node after it. @default 2000 */
   readonly attemptTimeoutMs?: number;
   /** Outermost first. */
   readonly wrappers?: readonly CallWrapper[];
@@ -145,7 +149,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
    */
   private attemptSignal(call: ClientCall, overall: AbortSignal, canRetry: boolean): { signal: AbortSignal; dispose(): void } {
     const perAttempt = this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    if (!call.idempotent || !canRetry || perAttempt >= call.deadline - Date.now()) return { signal: overall, dispose: () => {} };
+    if (!call.idempotent || !canRetry || 2 * perAttempt > call.deadline - Date.now()) return { signal: overall, dispose: () => {} };
     // Not AbortSignal.any(): on Node 20 it holds its sources weakly, and a timeout signal nobody
     // else references can be collected before it fires. A held timer cannot.
     const controller = new AbortController();

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Client, type CallWrapper } from "../client/index.js";
 import type { HandlerOf, ServiceContract } from "../contract/index.js";
-import type { Logger } from "../logger/index.js";
+import { type Logger, exitAfterFlush } from "../logger/index.js";
 import { CachedRegistry } from "../registry/cache.js";
 import type { Registry, Service as Registration } from "../registry/index.js";
 import { RoundRobinSelector } from "../selector/index.js";
@@ -151,10 +151,10 @@ export class Service {
       if (this.stopping) return;
       this.logger.info({ signal }, "stopping");
       this.stop().then(
-        () => process.exit(0),
+        () => exitAfterFlush(this.logger, 0),
         (error: unknown) => {
           this.logger.error({ err: error }, "stop failed");
-          process.exit(1);
+          exitAfterFlush(this.logger, 1);
         },
       );
     };

@@ -1,0 +1,165 @@
+/**
+ * The configurations the benchmark compares: which processes each one starts, with which
+ * environment, and what it needs on this machine (PostgreSQL, NATS).
+ *
+ * Every program gets the production defaults except COMMON_ENV. Only the environment differs
+ * between configurations, as DESIGN.md section 1 promises: the same compiled programs run in each.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { deleteBucket } from "./nats.js";
+
+export type Need = "postgres" | "nats";
+export type Service = "users" | "products" | "orders";
+export const SERVICES: readonly Service[] = ["users", "products", "orders"];
+
+/**
+ * Transports measured by default, one `distributed-<transport>` configuration each. Add a name
+ * here when the programs accept a new MICRO_TRANSPORT; `--configs distributed-<name>` already
+ * works for any name before that.
+ */
+export const DISTRIBUTED_TRANSPORTS: readonly string[] = ["http", "nats"];
+
+export const DEFAULT_CONFIGS: readonly string[] = ["direct", "embedded", ...DISTRIBUTED_TRANSPORTS.map((t) => `distributed-${t}`)];
+
+/**
+ * What every program runs with. AUTH and RATE_LIMIT are off because one load generator from one
+ * address would otherwise be 401'd or 429'd; LOG_LEVEL=warn keeps a line per request off the CPU.
+ */
+export const COMMON_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: "warn", AUTH: "off", RATE_LIMIT: "off" };
+
+/** The configuration the ratios are taken against. */
+export const BASELINE = "direct";
+
+const PROGRAM_ENTRIES = {
+  users: "services/users/dist/main.js",
+  products: "services/products/dist/main.js",
+  orders: "services/orders/dist/main.js",
+  gateway: "gateway/dist/main.js",
+} as const;
+
+export interface ProgramSpec {
+  readonly label: string;
+  /** The script node runs. */
+  readonly entry: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One start of a configuration, for one repeat. */
+export interface Launch {
+  readonly programs: readonly ProgramSpec[];
+  /** Where the load goes. */
+  readonly url: string;
+  /** Answers 200 once the configuration can serve. */
+  readonly readyPath: string;
+  /** The data lives inside the programs (PGlite), so benchmark users are created through the API. */
+  readonly seedThroughApi: boolean;
+  /** Removes what this start left outside its processes. */
+  cleanup(): Promise<void>;
+}
+
+export interface LaunchContext {
+  readonly root: string;
+  /** A private folder of this run, removed at its end. */
+  readonly runDir: string;
+  readonly runId: string;
+  readonly repeat: number;
+  readonly port: number;
+  readonly natsUrl: string;
+  /** The run's PostgreSQL databases by service; undefined when no configuration needs them. */
+  readonly databases: Readonly<Record<Service, string>> | undefined;
+}
+
+export interface ConfigDef {
+  readonly name: string;
+  readonly needs: readonly Need[];
+  readonly description: string;
+  launch(context: LaunchContext): Launch;
+}
+
+const DISTRIBUTED = /^distributed-([a-z][a-z0-9]*)$/;
+
+export function isConfigName(name: string): boolean {
+  return name === "direct" || name === "embedded" || DISTRIBUTED.test(name);
+}
+
+export function configByName(name: string): ConfigDef {
+  if (name === "direct") return direct;
+  if (name === "embedded") return embedded;
+  const transport = DISTRIBUTED.exec(name)?.[1];
+  if (transport === undefined) throw new Error(`unknown configuration ${name}`);
+  return distributed(transport);
+}
+
+const direct: ConfigDef = {
+  name: "direct",
+  needs: ["postgres"],
+  description: "bare node:http server, same SQL through openPostgres, no gateway, no RPC",
+  launch: (c) => ({
+    programs: [
+      {
+        label: "direct",
+        entry: fileURLToPath(new URL("./direct.js", import.meta.url)),
+        env: { ...baseEnv(c), BENCH_USERS_URL: db(c, "users"), BENCH_PRODUCTS_URL: db(c, "products"), BENCH_ORDERS_URL: db(c, "orders") },
+      },
+    ],
+    url: `http://127.0.0.1:${c.port}`,
+    readyPath: "/health",
+    seedThroughApi: false,
+    cleanup: async () => undefined,
+  }),
+};
+
+const embedded: ConfigDef = {
+  name: "embedded",
+  needs: [],
+  description: "npm start: four processes, PGlite, local registry, HTTP transport",
+  launch: (c) => {
+    // One data folder for all repeats: the first start pays initdb, later ones reopen, as npm start does.
+    const env = { ...baseEnv(c), DATA_DIR: join(c.runDir, "embedded-data"), MICRO_REGISTRY: "local", MICRO_REGISTRY_ADDRESS: join(c.runDir, "registry") };
+    return {
+      programs: (["users", "products", "orders", "gateway"] as const).map((p) => program(c, p, env)),
+      url: `http://127.0.0.1:${c.port}`,
+      readyPath: "/ready",
+      seedThroughApi: true,
+      cleanup: async () => undefined,
+    };
+  },
+};
+
+function distributed(transport: string): ConfigDef {
+  return {
+    name: `distributed-${transport}`,
+    needs: ["postgres", "nats"],
+    description: `one process per service, PostgreSQL pools, NATS registry, MICRO_TRANSPORT=${transport}`,
+    launch: (c) => {
+      // A bucket per start: nodes of a previous start (or of someone else's cluster) are never seen.
+      const bucket = `bench_${c.runId}_${transport}_${c.repeat}`;
+      const env = { ...baseEnv(c), MICRO_REGISTRY: "nats", MICRO_REGISTRY_ADDRESS: c.natsUrl, MICRO_REGISTRY_BUCKET: bucket, MICRO_TRANSPORT: transport };
+      return {
+        programs: [
+          ...SERVICES.map((s) => program(c, s, { ...env, DATABASE_URL: db(c, s) })),
+          program(c, "gateway", env),
+        ],
+        url: `http://127.0.0.1:${c.port}`,
+        readyPath: "/ready",
+        seedThroughApi: false,
+        cleanup: () => deleteBucket(c.natsUrl, bucket),
+      };
+    },
+  };
+}
+
+/** Only PATH from the caller: a DATABASE_URL or MICRO_* in the shell must not change what is measured. */
+function baseEnv(c: LaunchContext): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", ...COMMON_ENV, PORT: String(c.port) };
+}
+
+function program(c: LaunchContext, name: keyof typeof PROGRAM_ENTRIES, env: Record<string, string>): ProgramSpec {
+  return { label: name, entry: join(c.root, PROGRAM_ENTRIES[name]), env };
+}
+
+function db(c: LaunchContext, service: Service): string {
+  if (!c.databases) throw new Error("no PostgreSQL databases were prepared for this run");
+  return c.databases[service];
+}
