@@ -18,11 +18,12 @@ import { DEFAULT_NATS_REGISTRY_BUCKET, NatsRegistry } from "./registry/nats/inde
 import type { Transport } from "./transport/index.js";
 import { HttpTransport } from "./transport/http/index.js";
 import { NatsTransport } from "./transport/nats/index.js";
+import { TcpTransport } from "./transport/tcp/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const REGISTRIES = ["local", "memory", "nats"] as const;
-export const TRANSPORTS = ["http", "nats"] as const;
+export const TRANSPORTS = ["http", "nats", "tcp"] as const;
 
 export interface MicroEnv {
   readonly registry: (typeof REGISTRIES)[number];
@@ -98,6 +99,8 @@ export function transportFromEnv(config: MicroEnv): Transport {
       return new HttpTransport();
     case "nats":
       return new NatsTransport({ servers: config.transportAddress });
+    case "tcp":
+      return new TcpTransport();
   }
 }
 

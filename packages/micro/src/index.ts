@@ -25,6 +25,7 @@ export * from "./selector/index.js";
 export * from "./transport/index.js";
 export { HttpTransport } from "./transport/http/index.js";
 export { NatsTransport, type NatsTransportOptions } from "./transport/nats/index.js";
+export { TcpTransport, type TcpTransportOptions, type TcpListener } from "./transport/tcp/index.js";
 export { NatsUnavailableError } from "./nats/connection.js";
 export * from "./client/index.js";
 export * from "./server/index.js";
