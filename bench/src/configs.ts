@@ -18,7 +18,7 @@ export const SERVICES: readonly Service[] = ["users", "products", "orders"];
  * here when the programs accept a new MICRO_TRANSPORT; `--configs distributed-<name>` already
  * works for any name before that.
  */
-export const DISTRIBUTED_TRANSPORTS: readonly string[] = ["http", "nats"];
+export const DISTRIBUTED_TRANSPORTS: readonly string[] = ["tcp", "http", "nats"];
 
 export const DEFAULT_CONFIGS: readonly string[] = ["direct", "embedded", ...DISTRIBUTED_TRANSPORTS.map((t) => `distributed-${t}`)];
 

@@ -60,7 +60,7 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
     registry === "nats"
       ? (env.url("MICRO_REGISTRY_ADDRESS", NATS_PROTOCOLS) ?? DEFAULT_NATS_URL)
       : env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR);
-  const transport = env.oneOf("MICRO_TRANSPORT", TRANSPORTS, "http");
+  const transport = env.oneOf("MICRO_TRANSPORT", TRANSPORTS, "tcp");
   return {
     registry,
     registryAddress,

@@ -147,9 +147,10 @@ function rpcCases(kind: string, open: Open): void {
     if (!f) return;
     const before = await count(f.db);
     const attempt = () => f.handler.Create({ user_id: 1, product_id: 100, amount: 1 }, context("Create"));
-    // Still registered but no longer listening: the one node refuses, and no other is left to retry.
+    // Still registered but no longer listening: the one node refuses (or a pooled connection to
+    // it is found closed), and no other is left to retry.
     await f.peers.users.stopListening();
-    await rejectsWith(attempt(), "users", 503, /^service users has no reachable node$/);
+    await rejectsWith(attempt(), "users", 503, /^(service users has no reachable node|connection to users lost)$/);
     // Gone from the registry too: no node to pick at all.
     await f.peers.users.deregister();
     await rejectsWith(attempt(), "users", 503, /^service users has no reachable node$/);
