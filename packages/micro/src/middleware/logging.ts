@@ -7,30 +7,28 @@ import type { Logger } from "../logger/index.js";
 import { REQUEST_ID, TRACEPARENT } from "../metadata/index.js";
 import { codeOf } from "../metrics/index.js";
 import type { HandlerWrapper } from "../server/middleware.js";
+import { settled } from "./settled.js";
 
 export function serverLogging(logger: Logger): HandlerWrapper {
-  return (next) => async (call) => {
+  return (next) => (call) => {
     const started = performance.now();
-    let failure: unknown;
-    try {
-      return await next(call);
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      const code = Number(codeOf(failure));
-      const durationMs = Math.round((performance.now() - started) * 100) / 100;
-      const fields = {
-        endpoint: call.endpoint,
-        code,
-        durationMs,
-        requestId: call.metadata[REQUEST_ID],
-        traceId: traceIdOf(call.metadata[TRACEPARENT]),
-      };
-      const line = `${call.endpoint} ${code} ${durationMs} ms`;
-      if (code >= 500) logger.warn(fields, line);
-      else logger.info(fields, line);
-    }
+    return settled(
+      () => next(call),
+      (failure) => {
+        const code = Number(codeOf(failure));
+        const durationMs = Math.round((performance.now() - started) * 100) / 100;
+        const fields = {
+          endpoint: call.endpoint,
+          code,
+          durationMs,
+          requestId: call.metadata[REQUEST_ID],
+          traceId: traceIdOf(call.metadata[TRACEPARENT]),
+        };
+        const line = `${call.endpoint} ${code} ${durationMs} ms`;
+        if (code >= 500) logger.warn(fields, line);
+        else logger.info(fields, line);
+      },
+    );
   };
 }
 

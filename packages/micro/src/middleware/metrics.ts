@@ -4,35 +4,32 @@
 import type { CallWrapper } from "../client/middleware.js";
 import { type Metrics, codeOf } from "../metrics/index.js";
 import type { HandlerWrapper } from "../server/middleware.js";
+import { settled } from "./settled.js";
 
 export function serverMetrics(metrics: Metrics): HandlerWrapper {
-  return (next) => async (call) => {
-    const stop = metrics.rpcServerDuration.startTimer({ service: call.service, endpoint: call.endpoint });
-    let failure: unknown;
-    try {
-      return await next(call);
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      stop();
-      metrics.rpcServerRequests.inc({ service: call.service, endpoint: call.endpoint, code: codeOf(failure) });
-    }
+  return (next) => (call) => {
+    const labels = { service: call.service, endpoint: call.endpoint };
+    const stop = metrics.rpcServerDuration.startTimer(labels);
+    return settled(
+      () => next(call),
+      (failure) => {
+        stop();
+        metrics.rpcServerRequests.inc({ ...labels, code: codeOf(failure) });
+      },
+    );
   };
 }
 
 export function clientMetrics(metrics: Metrics): CallWrapper {
-  return (next) => async (call) => {
-    const stop = metrics.rpcClientDuration.startTimer({ service: call.service, endpoint: call.endpoint });
-    let failure: unknown;
-    try {
-      return await next(call);
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      stop();
-      metrics.rpcClientRequests.inc({ service: call.service, endpoint: call.endpoint, code: codeOf(failure) });
-    }
+  return (next) => (call) => {
+    const labels = { service: call.service, endpoint: call.endpoint };
+    const stop = metrics.rpcClientDuration.startTimer(labels);
+    return settled(
+      () => next(call),
+      (failure) => {
+        stop();
+        metrics.rpcClientRequests.inc({ ...labels, code: codeOf(failure) });
+      },
+    );
   };
 }

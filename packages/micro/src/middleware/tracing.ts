@@ -8,6 +8,7 @@ import type { CallWrapper } from "../client/middleware.js";
 import { codeOf } from "../metrics/index.js";
 import type { HandlerWrapper } from "../server/middleware.js";
 import { contextFromMetadata, metadataWithSpan, parentContext, tracer } from "../tracing/index.js";
+import { settled } from "./settled.js";
 
 function finish(span: Span, failure: unknown): void {
   const code = Number(codeOf(failure));
@@ -24,35 +25,17 @@ export function serverTracing(): HandlerWrapper {
       { kind: SpanKind.SERVER, attributes: { "rpc.system": "micro", "rpc.service": call.service, "rpc.method": call.endpoint } },
       parent,
     );
-    return context.with(trace.setSpan(parent, span), async () => {
-      let failure: unknown;
-      try {
-        return await next(call);
-      } catch (error) {
-        failure = error;
-        throw error;
-      } finally {
-        finish(span, failure);
-      }
-    });
+    return context.with(trace.setSpan(parent, span), () => settled(() => next(call), (failure) => finish(span, failure)));
   };
 }
 
 export function clientTracing(): CallWrapper {
-  return (next) => async (call) => {
+  return (next) => (call) => {
     const span = tracer().startSpan(
       `${call.service}/${call.endpoint}`,
       { kind: SpanKind.CLIENT, attributes: { "rpc.system": "micro", "rpc.service": call.service, "rpc.method": call.endpoint } },
       parentContext(call.metadata),
     );
-    let failure: unknown;
-    try {
-      return await next({ ...call, metadata: metadataWithSpan(call.metadata, span) });
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      finish(span, failure);
-    }
+    return settled(() => next({ ...call, metadata: metadataWithSpan(call.metadata, span) }), (failure) => finish(span, failure));
   };
 }
