@@ -75,6 +75,12 @@ export function run(instances, { pretty, gatewayUrl }) {
   }
   process.on("SIGINT", stopAll);
   process.on("SIGTERM", stopAll);
+  // `npm start` runs this under `sh -c`: a SIGTERM to npm's pid ends npm and sh but never reaches
+  // this process. Being re-parented means whoever started us is gone, so stop as on a signal.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stopAll();
+  }, 500).unref();
   if (gatewayUrl) void announceWhenReady(gatewayUrl, started, () => stopping);
   else say(`started ${instances.map((i) => i.label).join(", ")}`);
 }

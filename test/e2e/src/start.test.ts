@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -54,3 +54,54 @@ test("start - npm start brings the system up, prefixes logs, and Ctrl-C stops ev
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("start - a SIGTERM to the npm start process stops every program", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "gw-start-npm-"));
+  const port = await freePort();
+  const registry = join(dir, "registry");
+  const npm = spawn("npm", ["start"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, PORT: String(port), DATA_DIR: join(dir, "data"), MICRO_REGISTRY_ADDRESS: registry },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so that whatever the outcome the whole tree can be removed at the end.
+    detached: true,
+  });
+  let output = "";
+  npm.stdout.on("data", (c: Buffer) => (output += c.toString()));
+  npm.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const ready = Date.now() + 90_000;
+    while (!/ready in/.test(output) && Date.now() < ready && npm.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    assert.match(output, /ready in/, output);
+    npm.kill("SIGTERM");
+    const deadline = Date.now() + 15_000;
+    let registered = await registeredNodes(registry);
+    let live = true;
+    while ((registered > 0 || live) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      registered = await registeredNodes(registry);
+      live = await send(base, "GET", "/health").then(() => true, () => false);
+    }
+    assert.equal(live, false, "the gateway stopped");
+    assert.equal(registered, 0, "every service stopped and deregistered");
+  } finally {
+    try {
+      process.kill(-(npm.pid as number), "SIGKILL");
+    } catch {
+      // The group is already gone, as it should be.
+    }
+    npm.stdout.destroy();
+    npm.stderr.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Node files in the local registry folder: a service that stopped cleanly removed its own. */
+async function registeredNodes(registry: string): Promise<number> {
+  let count = 0;
+  for (const service of await readdir(registry).catch(() => [] as string[])) {
+    count += (await readdir(join(registry, service)).catch(() => [] as string[])).filter((f) => f.endsWith(".json")).length;
+  }
+  return count;
+}
