@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { type AddressInfo, type Socket, connect, createServer } from "node:net";
 import type { TestContext } from "node:test";
 import { Redis } from "ioredis";
+import { redactedUrl, requireOrSkip } from "@gw/micro/testing";
 
 export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -51,11 +52,7 @@ export async function redisAvailable(): Promise<boolean> {
  * test should return: `if (!(await requireRedis(t))) return;`.
  */
 export async function requireRedis(t: Pick<TestContext, "skip">): Promise<boolean> {
-  if (await redisAvailable()) return true;
-  const reason = `Redis not reachable at ${redacted(testRedisUrl())} (set TEST_REDIS_URL)`;
-  if (process.env.CI === "true") throw new Error(`${reason}; it is required when CI=true`);
-  t.skip(reason);
-  return false;
+  return requireOrSkip(t, await redisAvailable(), `Redis not reachable at ${redactedUrl(testRedisUrl(), "TEST_REDIS_URL")} (set TEST_REDIS_URL)`);
 }
 
 /** A key prefix no other test (or run) uses, so tests sharing one Redis never share budgets. */
@@ -129,12 +126,3 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "TEST_REDIS_URL (unparseable)";
-  }
-}

@@ -20,6 +20,7 @@ import { after, type TestContext } from "node:test";
 import pg from "pg";
 import type { Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
+import { redactedUrl, requireOrSkip } from "@gw/micro/testing";
 
 export const DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -72,11 +73,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * the test should return: `if (!(await requirePostgres(t))) return;`.
  */
 export async function requirePostgres(t: Pick<TestContext, "skip">): Promise<boolean> {
-  if (await postgresAvailable()) return true;
-  const reason = `PostgreSQL not reachable at ${redacted(testDatabaseUrl())} (set TEST_DATABASE_URL)`;
-  if (process.env.CI === "true") throw new Error(`${reason}; it is required when CI=true`);
-  t.skip(reason);
-  return false;
+  return requireOrSkip(t, await postgresAvailable(), `PostgreSQL not reachable at ${redactedUrl(testDatabaseUrl(), "TEST_DATABASE_URL")} (set TEST_DATABASE_URL)`);
 }
 
 /** How one kind makes an empty database, and removes what it made once the suite is done. */
@@ -210,13 +207,3 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-/** The URL without its password, fit for a skip message or a CI log. */
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "TEST_DATABASE_URL (unparseable)";
-  }
-}

@@ -4,6 +4,7 @@
  * the package root, which does not re-export this module.
  */
 import assert from "node:assert/strict";
+import type { TestContext } from "node:test";
 import type { HandlerContext } from "./contract/index.js";
 import { MicroError } from "./errors/index.js";
 
@@ -46,4 +47,27 @@ export function handlerTesting(service: string, handler: string): HandlerTesting
     context: (endpoint) => handlerContext(service, `${handler}.${endpoint}`),
     rejectsWith: (call, code, detail) => rejectsWithMicroError(call, service, code, detail),
   };
+}
+
+/**
+ * For tests that need a server (PostgreSQL, NATS, Redis): true when it is reachable. Otherwise,
+ * with `CI=true` the test fails (CI must not pass by skipping), else it is marked skipped with the
+ * reason and the test should return.
+ */
+export function requireOrSkip(t: Pick<TestContext, "skip">, available: boolean, reason: string): boolean {
+  if (available) return true;
+  if (process.env.CI === "true") throw new Error(`${reason}; it is required when CI=true`);
+  t.skip(reason);
+  return false;
+}
+
+/** A server URL without its password, fit for a skip message or a CI log; `variable` names where it came from. */
+export function redactedUrl(url: string, variable: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return `${variable} (unparseable)`;
+  }
 }

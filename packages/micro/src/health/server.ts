@@ -4,10 +4,9 @@
  * `/metrics` (Prometheus text). Orchestrators probe it; it carries no business traffic.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { methodNotAllowed, notFound, unavailable } from "../errors/index.js";
 import type { Metrics } from "../metrics/index.js";
-import { joinHostPort, splitHostPort } from "../transport/address.js";
+import { listenOn } from "../transport/listen.js";
 import type { Readiness } from "./index.js";
 
 export interface AdminServerOptions {
@@ -26,14 +25,8 @@ export async function listenAdmin(address: string, options: AdminServerOptions):
   const server = createServer((req, res) => {
     answer(req, res, options).catch(() => send(res, 500, { status: "error" }));
   });
-  const { host, port } = splitHostPort(address);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
   return {
-    address: joinHostPort(host, bound.port),
+    address: await listenOn(server, address),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -6,6 +6,7 @@
  */
 import { connect } from "@nats-io/transport-node";
 import type { TestContext } from "node:test";
+import { redactedUrl, requireOrSkip } from "../testing.js";
 
 export const DEFAULT_TEST_NATS_URL = "nats://127.0.0.1:4222";
 
@@ -34,7 +35,7 @@ export async function natsAvailable(): Promise<boolean> {
 
 /** Why a NATS test cannot run, fit for a skip message or a CI log. */
 export function natsMissingReason(): string {
-  return `NATS with JetStream not reachable at ${redacted(testNatsUrl())} (set TEST_NATS_URL)`;
+  return `NATS with JetStream not reachable at ${redactedUrl(testNatsUrl(), "TEST_NATS_URL")} (set TEST_NATS_URL)`;
 }
 
 /**
@@ -43,20 +44,6 @@ export function natsMissingReason(): string {
  * test should return: `if (!(await requireNats(t))) return;`.
  */
 export async function requireNats(t: Pick<TestContext, "skip">): Promise<boolean> {
-  if (await natsAvailable()) return true;
-  const reason = natsMissingReason();
-  if (process.env.CI === "true") throw new Error(`${reason}; it is required when CI=true`);
-  t.skip(reason);
-  return false;
+  return requireOrSkip(t, await natsAvailable(), natsMissingReason());
 }
 
-/** The URL without its password. */
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "TEST_NATS_URL (unparseable)";
-  }
-}

@@ -3,11 +3,10 @@
  * It drains on close: stop accepting, let in-flight calls finish within the grace period.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { badRequest, internal, isMicroError, payloadTooLarge } from "../../errors/index.js";
 import type { Listener, TransportHandler, TransportRequest, TransportResponse } from "../index.js";
 import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, TIMEOUT_HEADER, metadataFromHeaders } from "./headers.js";
-import { joinHostPort, splitHostPort } from "../address.js";
+import { listenOn } from "../listen.js";
 
 /** RPC bodies are small; this bounds what a broken or hostile peer can make us buffer. */
 export const MAX_RPC_BODY_BYTES = 4 * 1024 * 1024;
@@ -24,14 +23,8 @@ export async function listenHttp(address: string, handler: TransportHandler): Pr
     });
   });
   server.keepAliveTimeout = 65_000;
-  const { host, port } = splitHostPort(address);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
   return {
-    address: joinHostPort(host, bound.port),
+    address: await listenOn(server, address),
     async close(graceMs) {
       server.close();
       server.closeIdleConnections();

@@ -6,8 +6,8 @@
  * request that crossed the GOAWAY is answered REFUSED (a 503 the caller takes as "not delivered"
  * and retries elsewhere), never dropped. Connections still open after the grace period are cut.
  */
-import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
-import { joinHostPort, splitHostPort } from "../address.js";
+import { type Server, type Socket, createServer } from "node:net";
+import { listenOn } from "../listen.js";
 import type { Listener, TransportHandler } from "../index.js";
 import { ServerConnection } from "./serve.js";
 
@@ -56,16 +56,8 @@ export class TcpListener implements Listener {
 }
 
 export async function listenTcp(address: string, handler: TransportHandler): Promise<TcpListener> {
-  const { host, port } = splitHostPort(address);
   const server = createServer({ allowHalfOpen: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const listener = new TcpListener(server, joinHostPort(host, (server.address() as AddressInfo).port));
+  const listener = new TcpListener(server, await listenOn(server, address));
   server.on("connection", (socket: Socket) => {
     const connection = new ServerConnection(socket, handler, () => listener.remove(connection));
     listener.add(connection);
