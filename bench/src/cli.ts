@@ -2,7 +2,7 @@
  * `npm run bench -- [flags]`: the flags, validated once into one typed options object, so a typo
  * stops the run before minutes of setup rather than after them.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIGS, isConfigName } from "./configs.js";
 import { SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** An administrative PostgreSQL URL; per-run databases are created next to it. */
   readonly postgresUrl: string;
   readonly natsUrl: string;
+  /** When set, every program runs with `--cpu-prof` and writes its profile under this folder. */
+  readonly cpuProfDir: string | undefined;
 }
 
 export class UsageError extends Error {
@@ -42,7 +44,9 @@ export const HELP = `usage: npm run bench -- [flags]
   --smoke             direct and embedded, concurrency 1,16, 1 s each, 1 repeat
   --out DIR           results folder (default bench/results)
   --postgres URL      administrative PostgreSQL URL (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
-  --nats URL          NATS with JetStream (default $NATS_URL or nats://127.0.0.1:4222)`;
+  --nats URL          NATS with JetStream (default $NATS_URL or nats://127.0.0.1:4222)
+  --cpu-prof DIR      run every program with node --cpu-prof; profiles go to DIR/<config>-<repeat>/
+                      (summarise one with: node scripts/profile-top.mjs FILE)`;
 
 const SMOKE = { configs: ["direct", "embedded"], concurrency: [1, 16], durationSeconds: 1, warmupSeconds: 0.5, repeat: 1 };
 
@@ -64,6 +68,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
       out: { type: "string" },
       postgres: { type: "string" },
       nats: { type: "string" },
+      "cpu-prof": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -89,6 +94,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
     outDir: values.out ?? join(root, "bench", "results"),
     postgresUrl: url("--postgres", values.postgres ?? env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
     natsUrl: url("--nats", values.nats ?? env.NATS_URL ?? "nats://127.0.0.1:4222", ["nats:"]),
+    cpuProfDir: values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]),
   };
 }
 

@@ -24,9 +24,9 @@ export class Programs {
   private constructor(private readonly root: string) {}
 
   /** Starts `specs` and resolves once `url + readyPath` answers 200; rejects with their output otherwise. */
-  static async start(root: string, specs: readonly ProgramSpec[], url: string, readyPath: string): Promise<Programs> {
+  static async start(root: string, specs: readonly ProgramSpec[], url: string, readyPath: string, nodeArgs: readonly string[] = []): Promise<Programs> {
     const programs = new Programs(root);
-    for (const spec of specs) programs.launch(spec);
+    for (const spec of specs) programs.launch(spec, nodeArgs);
     try {
       await programs.waitReady(`${url}${readyPath}`);
     } catch (error) {
@@ -53,8 +53,8 @@ export class Programs {
     );
   }
 
-  private launch(spec: ProgramSpec): void {
-    const child = spawn(process.execPath, [spec.entry], { cwd: this.root, env: { ...spec.env }, stdio: ["ignore", "pipe", "pipe"] });
+  private launch(spec: ProgramSpec, nodeArgs: readonly string[]): void {
+    const child = spawn(process.execPath, [...nodeArgs, spec.entry], { cwd: this.root, env: { ...spec.env }, stdio: ["ignore", "pipe", "pipe"] });
     this.outputs.set(spec.label, "");
     const keep = (chunk: Buffer) => {
       const text = (this.outputs.get(spec.label) ?? "") + chunk.toString();

@@ -21,7 +21,9 @@ export interface BenchReport {
   readonly elapsedSeconds: number;
   readonly command: string;
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGB: number; readonly node: string; readonly platform: string };
-  readonly settings: Omit<BenchOptions, "outDir" | "postgresUrl" | "natsUrl"> & {
+  readonly settings: Omit<BenchOptions, "outDir" | "postgresUrl" | "natsUrl" | "cpuProfDir"> & {
+    /** The programs ran under the V8 profiler, which slows them: figures are not comparable. */
+    readonly profiled: boolean;
     readonly baseline: string;
     readonly environment: Readonly<Record<string, string>>;
     readonly memoryConcurrency: number;
@@ -39,7 +41,7 @@ export interface BenchReport {
 export function buildReport(raw: RawResults, options: BenchOptions, startedAt: Date, command: string): BenchReport {
   const finishedAt = new Date();
   const memory = summarizeMemory(raw);
-  const { outDir: _out, postgresUrl: _pg, natsUrl: _nats, ...settings } = options;
+  const { outDir: _out, postgresUrl: _pg, natsUrl: _nats, cpuProfDir, ...settings } = options;
   return {
     schema: 1,
     startedAt: startedAt.toISOString(),
@@ -47,7 +49,7 @@ export function buildReport(raw: RawResults, options: BenchOptions, startedAt: D
     elapsedSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10,
     command,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-    settings: { ...settings, configs: [...raw.configs], baseline: BASELINE, environment: COMMON_ENV, memoryConcurrency: raw.memoryConcurrency },
+    settings: { ...settings, profiled: cpuProfDir !== undefined, configs: [...raw.configs], baseline: BASELINE, environment: COMMON_ENV, memoryConcurrency: raw.memoryConcurrency },
     skipped: raw.skipped,
     notes: notes(options, raw.memoryConcurrency),
     results: summarizeResults(raw),
@@ -59,6 +61,7 @@ export function buildReport(raw: RawResults, options: BenchOptions, startedAt: D
 
 function notes(options: BenchOptions, memoryConcurrency: number): string[] {
   return [
+    ...(options.cpuProfDir === undefined ? [] : [`PROFILED: every program ran under node --cpu-prof (profiles in ${options.cpuProfDir}); the profiler slows them, so these figures do not compare with unprofiled runs.`]),
     "AUTH=off and RATE_LIMIT=off: one load generator from one address would be refused or limited; every other production feature at its default (metrics, tracing spans without an exporter, circuit breakers, timeouts).",
     "LOG_LEVEL=warn for every program: no log line per request.",
     `Medians of ${options.repeat} repeat(s); configurations interleaved (one running at a time, round robin per repeat); ×${BASELINE} is this run's median over ${BASELINE}'s (req/s: higher is better; latency: lower is better).`,

@@ -121,7 +121,8 @@ async function measureConfig(run: RunContext, config: ConfigDef, cycle: Cycle): 
   const backgroundCpu = await backgroundBusy(options.smoke ? BACKGROUND_SAMPLE_MS / 4 : BACKGROUND_SAMPLE_MS);
   log(`${prefix}: starting ${launch.programs.map((p) => p.label).join(", ")}`);
   const started = performance.now();
-  const programs = await Programs.start(run.root, launch.programs, launch.url, launch.readyPath).catch(async (error: unknown) => {
+  const nodeArgs = options.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfDir, `${config.name}-${cycle.repeat}`)}`];
+  const programs = await Programs.start(run.root, launch.programs, launch.url, launch.readyPath, nodeArgs).catch(async (error: unknown) => {
     await launch.cleanup().catch(() => undefined);
     throw new StartError(`${config.name} did not start: ${(error as Error).message}`, { cause: error });
   });
