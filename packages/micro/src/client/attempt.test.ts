@@ -2,17 +2,21 @@
  * Per-attempt timeouts: a node that accepts a call and never answers (a process killed
  * mid-call, a hung one) costs an idempotent call one attempt timeout, after which it is retried
  * on another node; a non-idempotent call is never retried and waits for its deadline.
+ * First over real sockets, then against a scripted transport that records the timeoutMs of each
+ * attempt and times out when told to, so what the client decides can be checked exactly.
  */
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { after, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { defineService } from "../contract/index.js";
-import { MicroError } from "../errors/index.js";
+import { MicroError, unavailable } from "../errors/index.js";
+import type { Node } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
-import { RoundRobinSelector } from "../selector/index.js";
+import { RoundRobinSelector, type Selector } from "../selector/index.js";
 import { Server } from "../server/index.js";
 import { HttpTransport } from "../transport/http/index.js";
+import { CallTimeoutError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
 import { Client } from "./index.js";
 
 const api = defineService({
@@ -56,7 +60,105 @@ describe("client attempts", () => {
 
   it("client - a non-idempotent call to a silent node is not retried and ends at its deadline", async () => {
     const client = await setup();
+    const started = performance.now();
     const error = await client.call("api", "Api.Write", {}).catch((e: unknown) => e);
+    const took = performance.now() - started;
     assert.ok(error instanceof MicroError && error.code === 504, String(error));
+    assert.ok(took >= 1900 && took < 4000, `the deadline, not an attempt timeout: ${Math.round(took)} ms`);
+  });
+});
+
+/** How a scripted node ends a call: answers, times out when its timeoutMs passes, or at once. */
+type Behaviour = "answers" | "silent" | "times-out-at-once";
+
+/** Nodes tried in the order given; every request and every markFailed is recorded. */
+function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number; attemptTimeoutMs: number; retries?: number }) {
+  const sent: Array<{ node: string; timeoutMs: number }> = [];
+  const failed: string[] = [];
+  const selector: Selector = {
+    async select(service, exclude) {
+      const id = Object.keys(nodes).find((candidate) => !exclude?.has(candidate));
+      if (id === undefined) throw unavailable(service, "no node left");
+      return { id, address: id, metadata: {} };
+    },
+    markFailed: (node: Node) => void failed.push(node.id),
+  };
+  const transport: TransportClient = {
+    request(address: string, request: TransportRequest): Promise<TransportResponse> {
+      sent.push({ node: address, timeoutMs: request.timeoutMs });
+      const behaviour = nodes[address];
+      if (behaviour === "answers") return Promise.resolve({ ok: true, body: Buffer.from(JSON.stringify({ by: address })) });
+      // Early, as a timer may fire: the client must judge by the figures it sent, not the clock.
+      if (behaviour === "times-out-at-once") return Promise.reject(new CallTimeoutError(address, request.timeoutMs));
+      return new Promise((_, reject) => setTimeout(() => reject(new CallTimeoutError(address, request.timeoutMs)), request.timeoutMs));
+    },
+    close: async () => {},
+  };
+  const client = new Client({ contracts: [api] as const, selector, transport, ...options });
+  return { client, sent, failed };
+}
+
+function is504(error: unknown): boolean {
+  assert.ok(error instanceof MicroError && error.code === 504, `expected a 504, got ${String(error)}`);
+  assert.ok(error.cause instanceof CallTimeoutError, `caused by ${String(error.cause)}`);
+  return true;
+}
+
+describe("client attempt timeouts", () => {
+  it("client - an attempt cut short sends its own timeout as the callee's, marks the node failed and retries", async () => {
+    const { client, sent, failed } = scripted({ a: "silent", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200 });
+    assert.deepEqual(await client.call("api", "Api.Read", {}), { by: "b" });
+    assert.deepEqual(sent, [
+      { node: "a", timeoutMs: 200 },
+      { node: "b", timeoutMs: 200 },
+    ]);
+    assert.deepEqual(failed, ["a"]);
+  });
+
+  it("client - with less than twice the attempt timeout left, an attempt gets all that remains", async () => {
+    const { client, sent, failed } = scripted({ a: "silent", b: "answers" }, { timeoutMs: 300, attemptTimeoutMs: 200 });
+    await assert.rejects(client.call("api", "Api.Read", {}), is504);
+    assert.equal(sent.length, 1, "retried after the deadline");
+    const [only] = sent as [{ node: string; timeoutMs: number }];
+    assert.ok(only.node === "a" && only.timeoutMs > 250 && only.timeoutMs <= 300, JSON.stringify(only));
+    assert.deepEqual(failed, []);
+  });
+
+  it("client - a timeout is the deadline's when the attempt had all that remained, whatever the clock says", async () => {
+    const { client, sent, failed } = scripted({ a: "times-out-at-once", b: "answers" }, { timeoutMs: 300, attemptTimeoutMs: 200 });
+    await assert.rejects(client.call("api", "Api.Read", {}), is504);
+    assert.deepEqual(sent.map((s) => s.node), ["a"]);
+    assert.deepEqual(failed, []);
+  });
+
+  it("client - an attempt timeout is retried even when it fired before the clock says it should", async () => {
+    const { client, sent, failed } = scripted({ a: "times-out-at-once", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200 });
+    assert.deepEqual(await client.call("api", "Api.Read", {}), { by: "b" });
+    assert.deepEqual(sent.map((s) => s.node), ["a", "b"]);
+    assert.deepEqual(failed, ["a"]);
+  });
+
+  it("client - a non-idempotent call, or one with no retries left, is never cut short", async () => {
+    const write = scripted({ a: "times-out-at-once", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200 });
+    await assert.rejects(write.client.call("api", "Api.Write", {}), is504);
+    const noRetries = scripted({ a: "times-out-at-once", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200, retries: 0 });
+    await assert.rejects(noRetries.client.call("api", "Api.Read", {}), is504);
+    for (const { sent, failed } of [write, noRetries]) {
+      assert.equal(sent.length, 1);
+      assert.ok((sent[0]?.timeoutMs ?? 0) > 1900, `timeoutMs ${sent[0]?.timeoutMs}`);
+      assert.deepEqual(failed, []);
+    }
+  });
+
+  it("client - after attempts cut short, the last one, with no retry left, gets all that remains", async () => {
+    const { client, sent, failed } = scripted({ a: "silent", b: "silent", c: "times-out-at-once" }, { timeoutMs: 5000, attemptTimeoutMs: 100 });
+    await assert.rejects(client.call("api", "Api.Read", {}), is504);
+    assert.deepEqual(sent.slice(0, 2), [
+      { node: "a", timeoutMs: 100 },
+      { node: "b", timeoutMs: 100 },
+    ]);
+    assert.equal(sent[2]?.node, "c");
+    assert.ok((sent[2]?.timeoutMs ?? 0) > 4000, `timeoutMs ${sent[2]?.timeoutMs}`);
+    assert.deepEqual(failed, ["a", "b"]);
   });
 });

@@ -2,7 +2,9 @@
  * The RPC client: `call(service, endpoint, request, options)`. It picks a node through the
  * selector, sends the call with what remains of the deadline, rebuilds wire errors, and
  * retries on another node when the request never reached the first one (or, for idempotent
- * endpoints, when the connection broke mid-call).
+ * endpoints, when the connection broke mid-call or the node did not answer within the attempt's
+ * timeout). Deadlines travel as numbers, never as AbortSignals: on Node 20 a controller and a
+ * listener cost about ten times a setTimeout and clearTimeout, on every call.
  */
 import { type Codec, jsonCodec } from "../codec/index.js";
 import type { ApiMap, ApiOf, ServiceContract } from "../contract/index.js";
@@ -11,7 +13,7 @@ import { MicroError, badRequest, gatewayTimeout, isMicroError, unavailable } fro
 import { type CallContext, type Metadata, isValidMetadataKey } from "../metadata/index.js";
 import type { Node } from "../registry/index.js";
 import type { Selector } from "../selector/index.js";
-import { ConnectionError, ConnectionLostError, type TransportClient } from "../transport/index.js";
+import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportClient } from "../transport/index.js";
 import type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
 
 export type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
@@ -108,20 +110,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
   }
 
   private async send(call: ClientCall): Promise<unknown> {
-    const remaining = call.deadline - Date.now();
-    if (remaining <= 0) throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
-    // A held timer cleared when the call ends, not AbortSignal.timeout(): on Node 20 that signal
-    // costs more than a TCP round trip to make and lives on until the timeout passes.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException("deadline exceeded", "TimeoutError")), remaining);
-    try {
-      return await this.attempts(call, deadline.signal);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async attempts(call: ClientCall, signal: AbortSignal): Promise<unknown> {
+    if (call.deadline <= Date.now()) throw timedOut(call.service);
     const body = this.codec.encode(call.request);
     const tried = new Set<string>();
     let last: MicroError | undefined;
@@ -131,54 +120,39 @@ export class Client<Cs extends readonly ServiceContract[]> {
         throw last ?? error;
       });
       tried.add(node.id);
-      const perAttempt = this.attemptSignal(call, signal, attempt < call.retries);
+      const remaining = call.deadline - Date.now();
+      if (remaining <= 0) throw timedOut(call.service);
+      const timeoutMs = this.attemptTimeout(call, remaining, attempt < call.retries);
       try {
-        const response = await this.options.transport.request(
-          node.address,
-          { service: call.service, endpoint: call.endpoint, metadata: call.metadata, timeoutMs: call.deadline - Date.now(), body },
-          perAttempt.signal,
-        );
+        const response = await this.options.transport.request(node.address, {
+          service: call.service,
+          endpoint: call.endpoint,
+          metadata: call.metadata,
+          timeoutMs,
+          body,
+        });
         if (response.ok) return this.codec.decode(response.body);
         throw MicroError.fromWire(this.codec.decode(response.body), call.service);
       } catch (error) {
-        const failure = perAttempt.signal.aborted && !signal.aborted ? this.attemptTimedOut(call, node) : this.failure(error, call, node, signal);
+        // From the figures the attempt started with, not the clock: timers fire a little early or late.
+        const failure = this.failure(error, call, node, timeoutMs < remaining);
         last = mostTelling(last, failure.error);
         if (!failure.retry || attempt >= call.retries) throw last;
-        await backoff(attempt, signal).catch(() => {
-          throw gatewayTimeout(call.service, `${call.service} did not answer in time`);
-        });
-      } finally {
-        perAttempt.dispose();
       }
+      await backoff(attempt, call.deadline - Date.now());
+      if (call.deadline <= Date.now()) throw timedOut(call.service);
     }
   }
 
   /**
-   * The signal for one attempt. An idempotent call that has retries left gets its own shorter
-   * timeout: a node that died mid-call may never answer (NATS gives no sign of it), and the read
-   * is better retried on another node than left waiting for the whole deadline.
+   * How long one attempt may wait. An idempotent call that has retries left gets a shorter
+   * timeout of its own: a node that died mid-call may never answer (NATS gives no sign of it), and
+   * the read is better retried on another node than left waiting for the whole deadline. The
+   * callee is sent this figure as its deadline too, since the caller abandons the attempt then.
    */
-  private attemptSignal(call: ClientCall, overall: AbortSignal, canRetry: boolean): { signal: AbortSignal; dispose(): void } {
+  private attemptTimeout(call: ClientCall, remaining: number, canRetry: boolean): number {
     const perAttempt = this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    if (!call.idempotent || !canRetry || 2 * perAttempt > call.deadline - Date.now()) return { signal: overall, dispose: () => {} };
-    // Not AbortSignal.any(): on Node 20 it holds its sources weakly, and a timeout signal nobody
-    // else references can be collected before it fires. A held timer cannot.
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(overall.reason);
-    overall.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new DOMException("attempt timed out", "TimeoutError")), perAttempt);
-    return {
-      signal: controller.signal,
-      dispose: () => {
-        clearTimeout(timer);
-        overall.removeEventListener("abort", onAbort);
-      },
-    };
-  }
-
-  private attemptTimedOut(call: ClientCall, node: Node): { error: MicroError; retry: boolean } {
-    this.options.selector.markFailed(node);
-    return { error: gatewayTimeout(call.service, `${call.service} did not answer in time`), retry: true };
+    return call.idempotent && canRetry && 2 * perAttempt <= remaining ? perAttempt : remaining;
   }
 
   /** A node, or a 503 when there is none or the registry cannot be asked (and has no cache). */
@@ -191,10 +165,13 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
   }
 
-  private failure(error: unknown, call: ClientCall, node: Node, signal: AbortSignal): { error: MicroError; retry: boolean } {
+  /** @param attemptCut the attempt had a timeout shorter than what remained of the deadline */
+  private failure(error: unknown, call: ClientCall, node: Node, attemptCut: boolean): { error: MicroError; retry: boolean } {
     if (isMicroError(error)) return { error, retry: false };
-    if (signal.aborted) {
-      return { error: gatewayTimeout(call.service, `${call.service} did not answer in time`, { cause: error }), retry: false };
+    if (error instanceof CallTimeoutError) {
+      // Only a timeout of the attempt's own leaves time for another node; the deadline leaves none.
+      if (attemptCut) this.options.selector.markFailed(node);
+      return { error: timedOut(call.service, { cause: error }), retry: attemptCut };
     }
     if (error instanceof ConnectionError) {
       this.options.selector.markFailed(node);
@@ -215,19 +192,12 @@ function mostTelling(earlier: MicroError | undefined, latest: MicroError): Micro
   return earlier?.code === 504 && latest.code === 503 ? earlier : latest;
 }
 
-/** Waits before retry `attempt` (0-based); rejects when `signal` aborts first. */
-function backoff(attempt: number, signal: AbortSignal): Promise<void> {
+function timedOut(service: string, options?: { cause?: unknown }): MicroError {
+  return gatewayTimeout(service, `${service} did not answer in time`, options);
+}
+
+/** Waits before retry `attempt` (0-based), never past the `remaining` time of the call. */
+function backoff(attempt: number, remaining: number): Promise<void> {
   const ms = Math.random() * Math.min(RETRY_BACKOFF_CAP_MS, RETRY_BACKOFF_BASE_MS * 2 ** attempt);
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  return new Promise((resolve) => setTimeout(resolve, Math.min(ms, remaining)));
 }

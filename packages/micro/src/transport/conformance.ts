@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import {
+  CallTimeoutError,
   ConnectionError,
   ConnectionLostError,
   type Listener,
@@ -30,7 +31,10 @@ export interface TransportUnderTest {
 
 export type TransportFactory = () => Promise<TransportUnderTest>;
 
-/** Far above what any of these calls needs; only there so that a broken transport fails, not hangs. */
+/**
+ * Every call's timeoutMs unless a test sets its own: far above what any of these calls needs, so
+ * that a call a broken transport never answers fails with CallTimeoutError instead of hanging.
+ */
 const HANG_MS = 5000;
 
 export function transportConformance(label: string, create: TransportFactory): void {
@@ -71,11 +75,6 @@ export function requestOf(body: Uint8Array | string, overrides: Partial<Transpor
   };
 }
 
-/** A signal that ends the request if the transport hangs, so the test fails with a reason. */
-function hangGuard(): AbortSignal {
-  return AbortSignal.timeout(HANG_MS);
-}
-
 /** Resolves once `predicate` holds; fails instead of spinning forever when it never does. */
 async function until(predicate: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + HANG_MS;
@@ -105,7 +104,6 @@ function roundTripTests(create: TransportFactory): void {
     const response = await client.request(
       listener.address,
       requestOf(body, { service: "users", endpoint: "UsersService.Get", metadata, timeoutMs: 1500 }),
-      hangGuard(),
     );
     assert.equal(response.ok, true);
     assert.deepEqual(Buffer.from(response.body), Buffer.concat([Buffer.from("re:"), body]));
@@ -121,7 +119,7 @@ function roundTripTests(create: TransportFactory): void {
 
   it("transport - an empty body and empty metadata round-trip", async (t) => {
     const { client, listener } = await harness(t, create, async (request) => ({ ok: true, body: request.body }));
-    const response = await client.request(listener.address, requestOf(Buffer.alloc(0)), hangGuard());
+    const response = await client.request(listener.address, requestOf(Buffer.alloc(0)));
     assert.equal(response.ok, true);
     assert.equal(response.body.byteLength, 0);
   });
@@ -129,7 +127,7 @@ function roundTripTests(create: TransportFactory): void {
   it("transport - an error response arrives with ok false, its code and its body", async (t) => {
     const wire = Buffer.from(JSON.stringify({ id: "users", code: 404, detail: "user 42 not found", status: "Not Found" }));
     const { client, listener } = await harness(t, create, async () => ({ ok: false, code: 404, body: wire }));
-    const response = await client.request(listener.address, requestOf("{}"), hangGuard());
+    const response = await client.request(listener.address, requestOf("{}"));
     assert.equal(response.ok, false);
     assert.equal(response.code, 404);
     assert.deepEqual(Buffer.from(response.body), wire);
@@ -143,7 +141,7 @@ function roundTripTests(create: TransportFactory): void {
       return { ok: true, body: Buffer.from(`${n}:${request.metadata["n"]}:${request.endpoint}`) };
     });
     const calls = Array.from({ length: 200 }, (_, n) =>
-      client.request(listener.address, requestOf(String(n), { metadata: { n: String(n) }, endpoint: `E.M${n}` }), hangGuard()),
+      client.request(listener.address, requestOf(String(n), { metadata: { n: String(n) }, endpoint: `E.M${n}` })),
     );
     const responses = await Promise.all(calls);
     responses.forEach((response, n) => {
@@ -155,7 +153,7 @@ function roundTripTests(create: TransportFactory): void {
   it("transport - a 1 MiB body round-trips intact", async (t) => {
     const { client, listener } = await harness(t, create, async (request) => ({ ok: true, body: request.body }));
     const body = randomBytes(1024 * 1024);
-    const response = await client.request(listener.address, requestOf(body), hangGuard());
+    const response = await client.request(listener.address, requestOf(body));
     assert.equal(response.ok, true);
     assert.ok(Buffer.from(response.body).equals(body), "the body came back changed");
   });
@@ -170,26 +168,41 @@ function failureTests(create: TransportFactory): void {
       await under.cleanup();
     });
     const address = await under.unreachableAddress();
-    await assert.rejects(client.request(address, requestOf("{}"), hangGuard()), ConnectionError);
+    await assert.rejects(client.request(address, requestOf("{}")), ConnectionError);
   });
 
-  it("transport - aborting the signal rejects promptly with the signal's reason", async (t) => {
+  it("transport - a call not answered within timeoutMs rejects promptly with CallTimeoutError; the next call still works", async (t) => {
     const release = gate(t);
     let arrived = false;
-    const { client, listener } = await harness(t, create, async () => {
+    const { client, listener } = await harness(t, create, async (request) => {
+      if (Buffer.from(request.body).toString() !== "slow") return { ok: true, body: request.body };
       arrived = true;
       await release.wait;
-      return { ok: true, body: Buffer.alloc(0) };
+      return { ok: true, body: Buffer.from("late") };
     });
-    const controller = new AbortController();
-    const reason = new Error("caller gave up");
-    const started = Date.now();
-    const pending = client.request(listener.address, requestOf("{}"), controller.signal);
-    // Abort only once the handler holds the request, so this is a cancel in flight, not before sending.
-    await until(() => arrived, "the request to reach the handler");
-    controller.abort(reason);
-    await assert.rejects(pending, (error: unknown) => error === reason);
-    assert.ok(Date.now() - started < HANG_MS, "the abort did not end the request");
+    const timeoutMs = 200;
+    const started = performance.now();
+    // Raced with a bound of its own: a transport that ignores timeoutMs would otherwise hang here.
+    const outcome = await Promise.race([
+      client.request(listener.address, requestOf("slow", { timeoutMs })).then(
+        (response) => ({ response }),
+        (error: unknown) => ({ error }),
+      ),
+      delay(HANG_MS, { hung: true }, { ref: false }),
+    ]);
+    const took = performance.now() - started;
+    assert.ok(arrived, "the call never reached the handler");
+    assert.ok("error" in outcome, `the call was not rejected: ${JSON.stringify(outcome)}`);
+    const { error } = outcome;
+    assert.ok(error instanceof CallTimeoutError, `expected CallTimeoutError, got ${String(error)}`);
+    assert.deepEqual([error.name, error.address, error.timeoutMs], ["CallTimeoutError", listener.address, timeoutMs]);
+    // Timers may fire a millisecond early by the performance clock; the upper bound only says "not hung".
+    assert.ok(took >= timeoutMs - 5 && took < HANG_MS / 2, `rejected after ${Math.round(took)} ms`);
+    // The late answer must go nowhere, least of all to the next call.
+    release.open();
+    await delay(20);
+    const next = await client.request(listener.address, requestOf("next"));
+    assert.equal(Buffer.from(next.body).toString(), "next");
   });
 }
 
@@ -202,7 +215,7 @@ function lifecycleTests(create: TransportFactory): void {
       await release.wait;
       return { ok: true, body: Buffer.from("finished") };
     });
-    const inFlight = client.request(listener.address, requestOf("{}"), hangGuard());
+    const inFlight = client.request(listener.address, requestOf("{}"));
     await until(() => arrived, "the request to reach the handler");
     const closing = listener.close(HANG_MS);
     // The handler finishes only after close began: draining, not a race with it.
@@ -212,7 +225,7 @@ function lifecycleTests(create: TransportFactory): void {
     assert.equal(Buffer.from(response.body).toString(), "finished");
     await closing;
     await assert.rejects(
-      client.request(listener.address, requestOf("{}"), hangGuard()),
+      client.request(listener.address, requestOf("{}")),
       (error: unknown) => error instanceof ConnectionError || error instanceof ConnectionLostError,
     );
   });

@@ -8,7 +8,10 @@ export interface TransportRequest {
   readonly service: string;
   readonly endpoint: string;
   readonly metadata: Metadata;
-  /** What remains of the caller's deadline; the callee sets its own deadline from it. */
+  /**
+   * How long the caller waits for the answer. The callee sets its own deadline from the same
+   * figure, so it stops working on the call when the caller stops waiting for it.
+   */
   readonly timeoutMs: number;
   readonly body: Uint8Array;
 }
@@ -25,11 +28,14 @@ export type TransportHandler = (request: TransportRequest) => Promise<TransportR
 
 export interface TransportClient {
   /**
-   * Sends `request` to `address`. Throws `ConnectionError` when it could not be delivered,
-   * `ConnectionLostError` when the connection broke after sending, and rejects with the
-   * signal's reason when `signal` aborts first.
+   * Sends `request` to `address` and waits at most `request.timeoutMs` for the answer. Rejects
+   * with `ConnectionError` when it could not be delivered, `ConnectionLostError` when the
+   * connection broke after sending, and `CallTimeoutError` when no answer came in time; an
+   * answer that comes later is dropped.
+   * The deadline is a number, not an AbortSignal: on Node 20 a controller and a listener on its
+   * signal cost about 3 µs each, ten times a setTimeout and clearTimeout, on every call.
    */
-  request(address: string, request: TransportRequest, signal: AbortSignal): Promise<TransportResponse>;
+  request(address: string, request: TransportRequest): Promise<TransportResponse>;
   close(): Promise<void>;
 }
 
@@ -67,5 +73,17 @@ export class ConnectionLostError extends Error {
   ) {
     super(`connection to ${address} lost`, options);
     this.name = "ConnectionLostError";
+  }
+}
+
+/** No answer came within the call's `timeoutMs`: the node may still be working on it. */
+export class CallTimeoutError extends Error {
+  constructor(
+    readonly address: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`no answer from ${address} within ${timeoutMs} ms`, options);
+    this.name = "CallTimeoutError";
   }
 }

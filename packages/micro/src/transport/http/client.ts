@@ -3,7 +3,7 @@
  * undici, not `fetch`: DESIGN.md section 6 measured an undici Pool at about 7x Node's fetch.
  */
 import { Pool, errors as undiciErrors } from "undici";
-import { ConnectionError, ConnectionLostError, type TransportClient, type TransportRequest, type TransportResponse } from "../index.js";
+import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportClient, type TransportRequest, type TransportResponse } from "../index.js";
 import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, TIMEOUT_HEADER, metadataToHeaders } from "./headers.js";
 
 export interface HttpClientOptions {
@@ -29,7 +29,7 @@ export class HttpTransportClient implements TransportClient {
 
   constructor(private readonly options: HttpClientOptions = {}) {}
 
-  async request(address: string, request: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
+  async request(address: string, request: TransportRequest): Promise<TransportResponse> {
     const headers: Record<string, string> = {
       "content-type": "application/json",
       [SERVICE_HEADER]: request.service,
@@ -37,19 +37,26 @@ export class HttpTransportClient implements TransportClient {
       [TIMEOUT_HEADER]: String(Math.max(1, Math.floor(request.timeoutMs))),
     };
     metadataToHeaders(request.metadata, headers);
+    // undici gives up on a request only through a signal. HTTP is not the default transport, so
+    // it alone pays for a controller; the callers' deadline is the number in the request.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
     try {
       const response = await this.pool(address).request({
         method: "POST",
         path: "/",
         headers,
         body: request.body,
-        signal,
+        signal: timeout.signal,
       });
       const body = Buffer.from(await response.body.arrayBuffer());
       const ok = response.statusCode === 200 && response.headers[ERROR_HEADER] === undefined;
       return ok ? { ok, body } : { ok, code: response.statusCode, body };
     } catch (error) {
-      throw classify(error, address, signal);
+      if (timeout.signal.aborted) throw new CallTimeoutError(address, request.timeoutMs, { cause: error });
+      throw classify(error, address);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -72,8 +79,7 @@ export class HttpTransportClient implements TransportClient {
   }
 }
 
-function classify(error: unknown, address: string, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason;
+function classify(error: unknown, address: string): unknown {
   const code = errorCode(error);
   if (code !== undefined && NOT_DELIVERED.has(code)) return new ConnectionError(address, { cause: error });
   if (error instanceof undiciErrors.UndiciError || code === "ECONNRESET" || code === "EPIPE") {

@@ -4,23 +4,22 @@
  * - nobody subscribed ("no responders"), or NATS away when the call starts: ConnectionError, the
  *   call never reached a node and may go to another;
  * - the connection dropping mid-call: ConnectionLostError at once (nats.js would leave the request
- *   to time out), as is a reply that never comes, since a node killed mid-call sends nothing;
- * - the caller's signal: rejects with its reason, and it decides the deadline: the NATS timeout
- *   is what remains of the call's time plus a margin, only a backstop.
+ *   to time out);
+ * - no reply within the call's timeoutMs: CallTimeoutError. The NATS request timeout is what
+ *   remains of it, and it is also how a node killed mid-call shows, since such a node sends nothing.
  */
-import { ClosedConnectionError, DrainingConnectionError, RequestError, TimeoutError } from "@nats-io/transport-node";
+import { ClosedConnectionError, DrainingConnectionError, RequestError } from "@nats-io/transport-node";
 import { type SharedNatsConnection, acquireNatsConnection } from "../../nats/connection.js";
 import {
+  CallTimeoutError,
   ConnectionError,
   ConnectionLostError,
   type TransportClient,
   type TransportRequest,
   type TransportResponse,
 } from "../index.js";
-import { exchange } from "./exchange.js";
+import { exchange, isTimeout } from "./exchange.js";
 
-/** How long past the call's own deadline the NATS timeout waits, so that the signal fires first. */
-export const TIMEOUT_MARGIN_MS = 250;
 /** A subject to request: tokens without spaces or wildcards. */
 const SUBJECT = /^[^\s.*>]+(?:\.[^\s.*>]+)*$/;
 
@@ -30,14 +29,13 @@ export class NatsTransportClient implements TransportClient {
 
   constructor(private readonly servers: string) {}
 
-  async request(address: string, request: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
-    signal.throwIfAborted();
+  async request(address: string, request: TransportRequest): Promise<TransportResponse> {
+    const deadline = Date.now() + request.timeoutMs;
     const connection = await this.connect(address);
     if (!SUBJECT.test(address)) throw new ConnectionError(address, { cause: new Error("not a NATS subject") });
     if (!connection.isConnected()) throw new ConnectionError(address, { cause: new Error("NATS is disconnected") });
-    const deadline = Date.now() + Math.max(1, request.timeoutMs) + TIMEOUT_MARGIN_MS;
-    const work = exchange({ nc: connection.nc, subject: address, deadline, signal }, request);
-    return settle(address, signal, connection, work);
+    const work = exchange({ nc: connection.nc, subject: address, deadline }, request);
+    return settle(address, request.timeoutMs, connection, work);
   }
 
   async close(): Promise<void> {
@@ -60,42 +58,30 @@ export class NatsTransportClient implements TransportClient {
   }
 }
 
-/** Whichever comes first: the reply, the caller's abort, or a disconnect. */
-function settle<T>(address: string, signal: AbortSignal, connection: SharedNatsConnection, work: Promise<T>): Promise<T> {
+/** Whichever comes first: the reply (or the NATS timeout), or a disconnect. */
+function settle<T>(address: string, timeoutMs: number, connection: SharedNatsConnection, work: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const stopWatching = connection.onDisconnect(() => {
-      done();
+      stopWatching();
       reject(new ConnectionLostError(address, { cause: new Error("NATS connection lost mid-call") }));
     });
-    const onAbort = (): void => {
-      done();
-      reject(signal.reason);
-    };
-    const done = (): void => {
-      stopWatching();
-      signal.removeEventListener("abort", onAbort);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (value) => {
-        done();
+        stopWatching();
         resolve(value);
       },
       (error: unknown) => {
-        done();
-        reject(classify(error, address, signal));
+        stopWatching();
+        reject(classify(error, address, timeoutMs));
       },
     );
   });
 }
 
-function classify(error: unknown, address: string, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason;
+function classify(error: unknown, address: string, timeoutMs: number): unknown {
   if (error instanceof ConnectionError || error instanceof ConnectionLostError) return error;
   if (error instanceof RequestError && error.isNoResponders()) return new ConnectionError(address, { cause: error });
-  if (error instanceof TimeoutError || (error instanceof RequestError && error.cause instanceof TimeoutError)) {
-    return new ConnectionLostError(address, { cause: error });
-  }
+  if (isTimeout(error)) return new CallTimeoutError(address, timeoutMs, { cause: error });
   // Refused before anything was written.
   if (error instanceof ClosedConnectionError || error instanceof DrainingConnectionError) {
     return new ConnectionError(address, { cause: error });

@@ -6,7 +6,7 @@
  * already ran, so it is a lost connection, never "not delivered".
  */
 import { randomUUID } from "node:crypto";
-import type { Msg, NatsConnection } from "@nats-io/transport-node";
+import { type Msg, type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
 import { ConnectionLostError, type TransportRequest, type TransportResponse } from "../index.js";
 import {
   CALL_HEADER,
@@ -28,8 +28,6 @@ export interface Exchange {
   readonly subject: string;
   /** Epoch milliseconds: each request's NATS timeout is what remains of it. */
   readonly deadline: number;
-  /** Checked between parts, so a cancelled large call stops sending. */
-  readonly signal: AbortSignal;
 }
 
 export async function exchange(x: Exchange, request: TransportRequest): Promise<TransportResponse> {
@@ -47,8 +45,15 @@ export async function exchange(x: Exchange, request: TransportRequest): Promise<
 }
 
 function send(x: Exchange, body: Uint8Array, fields: Fields): Promise<Msg> {
-  x.signal.throwIfAborted();
-  return x.nc.request(x.subject, body, { timeout: Math.max(1, x.deadline - Date.now()), headers: toHeaders(fields) });
+  const timeout = x.deadline - Date.now();
+  // Once nobody waits for the answer, a large call sends no further parts.
+  if (timeout <= 0) return Promise.reject(new TimeoutError());
+  return x.nc.request(x.subject, body, { timeout, headers: toHeaders(fields) });
+}
+
+/** The NATS request timed out: the time given for the call ran out. */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError || (error instanceof RequestError && error.cause instanceof TimeoutError);
 }
 
 /** Sends parts one by one; the last one's reply is the call's, unless the node refused a part. */
@@ -84,7 +89,7 @@ async function download(x: Exchange, call: string, count: number, first: Uint8Ar
       parts.push(part.data);
     }
   } catch (error) {
-    if (x.signal.aborted) throw error;
+    if (isTimeout(error)) throw error;
     throw new ConnectionLostError(x.subject, { cause: error });
   }
   return Buffer.concat(parts);

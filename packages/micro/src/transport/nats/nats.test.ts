@@ -31,14 +31,12 @@ async function serve(t: TestContext, handler: TransportHandler) {
   return harness(t, natsUnderTest, handler);
 }
 
-const guard = (): AbortSignal => AbortSignal.timeout(5000);
-
 it("nats transport - metadata values of any string, and the deadline, arrive as sent", async (t) => {
   const seen: TransportRequest[] = [];
   const h = await serve(t, async (request) => (seen.push(request), { ok: true, body: Buffer.from("ok") }));
   if (!h) return;
   const metadata = { "request-id": "r-1", lines: "a\r\nb\nc", colon: "k: v", percent: "100%", emoji: "☃ ✓", empty: "" };
-  const response = await h.client.request(h.listener.address, requestOf("{}", { metadata, timeoutMs: 1234 }), guard());
+  const response = await h.client.request(h.listener.address, requestOf("{}", { metadata, timeoutMs: 1234 }));
   assert.equal(response.ok, true);
   assert.deepEqual({ ...seen[0]?.metadata }, metadata);
   assert.equal(seen[0]?.timeoutMs, 1234);
@@ -52,10 +50,10 @@ it("nats transport - error responses keep their code, and a throwing handler is 
     return { ok: false, code: 409, body: Buffer.from(JSON.stringify(wire)) };
   });
   if (!h) return;
-  const conflict = await h.client.request(h.listener.address, requestOf("{}"), guard());
+  const conflict = await h.client.request(h.listener.address, requestOf("{}"));
   assert.deepEqual([conflict.ok, conflict.code], [false, 409]);
   assert.equal(JSON.parse(Buffer.from(conflict.body).toString()).detail, "order 7 is not pending");
-  const thrown = await h.client.request(h.listener.address, requestOf("{}", { endpoint: "E.Throw" }), guard());
+  const thrown = await h.client.request(h.listener.address, requestOf("{}", { endpoint: "E.Throw" }));
   assert.deepEqual([thrown.ok, thrown.code], [false, 500]);
   const wire = JSON.parse(Buffer.from(thrown.body).toString()) as Record<string, unknown>;
   assert.deepEqual(wire, { id: "transport", code: 500, detail: "internal error", status: "Internal Server Error" });
@@ -76,33 +74,33 @@ it("nats transport - bodies of several NATS messages go both ways intact; past M
   const h = await serve(t, async (request) => ({ ok: true, body: Buffer.concat([request.body, request.body]) }));
   if (!h) return;
   const body = randomBytes(MAX_RPC_BODY_BYTES - 1024);
-  const response = await h.client.request(h.listener.address, requestOf(body), guard());
+  const response = await h.client.request(h.listener.address, requestOf(body));
   assert.equal(response.ok, true);
   assert.ok(Buffer.from(response.body).equals(Buffer.concat([body, body])), "the body came back changed");
-  const tooLarge = await h.client.request(h.listener.address, requestOf(Buffer.alloc(MAX_RPC_BODY_BYTES + 1)), guard());
+  const tooLarge = await h.client.request(h.listener.address, requestOf(Buffer.alloc(MAX_RPC_BODY_BYTES + 1)));
   assert.deepEqual([tooLarge.ok, tooLarge.code], [false, 413]);
-  const after = await h.client.request(h.listener.address, requestOf("small"), guard());
+  const after = await h.client.request(h.listener.address, requestOf("small"));
   assert.equal(Buffer.from(after.body).toString(), "smallsmall");
 });
 
 it("nats transport - a connection dropped mid-call rejects with ConnectionLostError; calls work after reconnecting", async (t) => {
   let calls = 0;
   const h = await serve(t, async () => {
-    // The first call never answers: only the disconnect can end it before the guard.
+    // The first call never answers: only the disconnect can end it before its timeoutMs.
     if (++calls === 1) await new Promise(() => undefined);
     return { ok: true, body: Buffer.from("back") };
   });
   if (!h) return;
   const connection = await acquireNatsConnection({ servers: testNatsUrl() });
   t.after(() => connection.release());
-  const pending = h.client.request(h.listener.address, requestOf("{}"), guard());
+  const pending = h.client.request(h.listener.address, requestOf("{}"));
   while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   await connection.nc.reconnect();
   await assert.rejects(pending, ConnectionLostError);
   let answer: string | undefined;
   while (answer === undefined) {
     // Until the reconnect and the node's re-subscription land, a call is refused, never lost.
-    const result = await h.client.request(h.listener.address, requestOf("{}"), guard()).catch((error: unknown) => {
+    const result = await h.client.request(h.listener.address, requestOf("{}")).catch((error: unknown) => {
       assert.ok(error instanceof ConnectionError, `expected ConnectionError, got ${String(error)}`);
       return undefined;
     });

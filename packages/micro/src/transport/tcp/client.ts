@@ -41,12 +41,11 @@ export class TcpTransportClient implements TransportClient {
   }
 
   /** Not async: one promise per call, the connection's own, rather than a wrapper around it too. */
-  request(address: string, request: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+  request(address: string, request: TransportRequest): Promise<TransportResponse> {
     if (this.closed) return Promise.reject(new ConnectionError(address, { cause: new Error("tcp transport client closed") }));
     if (request.body.byteLength > MAX_BODY_BYTES) return Promise.resolve(tooLarge(`RPC body exceeds ${MAX_BODY_BYTES} bytes`));
     try {
-      return this.connection(address).request(request, signal);
+      return this.connection(address).request(request);
     } catch (error) {
       if (error instanceof HeadTooLargeError) return Promise.resolve(tooLarge(error.message));
       return Promise.reject(error);

@@ -5,11 +5,12 @@
  * - the connection could not be made, or the node refused the call while draining: ConnectionError,
  *   since the call never ran and may go to another node;
  * - the connection broke once made: ConnectionLostError for every call still waiting, at once;
- * - the caller's signal: rejects with its reason and forgets the call, so a late answer is dropped.
+ * - no answer within the call's timeoutMs: CallTimeoutError, and the call is forgotten, so a late
+ *   answer is dropped. One timer per waiting call, cleared however the call ends.
  * A GOAWAY from the node takes the connection out of use; it is closed once its calls are answered.
  */
 import { type Socket, connect } from "node:net";
-import { ConnectionError, ConnectionLostError, type TransportRequest, type TransportResponse } from "../index.js";
+import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportRequest, type TransportResponse } from "../index.js";
 import { ERROR, GOAWAY, REFUSED, RESPONSE, encodeRequest, frameBody, frameCode, frameId, frameKind } from "./frame.js";
 import { FrameReader, type FrameSink } from "./reader.js";
 import { FrameWriter, tune } from "./socket.js";
@@ -27,8 +28,7 @@ export interface ConnectionTarget {
 interface Waiting {
   resolve(response: TransportResponse): void;
   reject(error: unknown): void;
-  readonly signal: AbortSignal;
-  readonly onAbort: () => void;
+  readonly timer: NodeJS.Timeout;
 }
 
 export class Connection implements FrameSink {
@@ -69,16 +69,17 @@ export class Connection implements FrameSink {
     return !this.retired && !this.socket.destroyed;
   }
 
-  request(request: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
+  /** Waits at most `request.timeoutMs` for the answer. */
+  request(request: TransportRequest): Promise<TransportResponse> {
     const id = (this.lastId = (this.lastId + 1) >>> 0);
     const frame = encodeRequest(id, request);
+    const { timeoutMs } = request;
     return new Promise<TransportResponse>((resolve, reject) => {
-      const onAbort = (): void => {
+      const timer = setTimeout(() => {
         this.forget(id);
-        reject(signal.reason);
-      };
-      this.waiting.set(id, { resolve, reject, signal, onAbort });
-      signal.addEventListener("abort", onAbort, { once: true });
+        reject(new CallTimeoutError(this.target.address, timeoutMs));
+      }, timeoutMs);
+      this.waiting.set(id, { resolve, reject, timer });
       this.writer.write(frame);
     });
   }
@@ -92,7 +93,7 @@ export class Connection implements FrameSink {
     if (kind === GOAWAY) return this.retire();
     const id = frameId(frame);
     const call = this.waiting.get(id);
-    // A call that was aborted is forgotten: its late answer has nobody to go to.
+    // A call that timed out is forgotten: its late answer has nobody to go to.
     if (!call) return;
     this.forget(id);
     if (kind === RESPONSE) call.resolve({ ok: true, body: frameBody(frame) });
@@ -115,7 +116,7 @@ export class Connection implements FrameSink {
     const call = this.waiting.get(id);
     if (!call) return;
     this.waiting.delete(id);
-    call.signal.removeEventListener("abort", call.onAbort);
+    clearTimeout(call.timer);
     if (this.retired && this.waiting.size === 0) this.writer.end();
   }
 

@@ -11,7 +11,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { EnvReader } from "../../config/index.js";
 import { readMicroEnv, transportFromEnv } from "../../env.js";
 import { harness, requestOf, transportConformance } from "../conformance.js";
-import { ConnectionError, ConnectionLostError, type TransportHandler } from "../index.js";
+import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportHandler } from "../index.js";
 import { ERROR, MAX_BODY_BYTES, REFUSED, REQUEST, RESPONSE, encodeAnswer, encodeRequest, frameBody, frameCode, frameId, frameKind } from "./frame.js";
 import { TcpTransport } from "./index.js";
 import { FrameReader } from "./reader.js";
@@ -26,7 +26,6 @@ const tcpUnderTest = async () => ({
 
 transportConformance("tcp", tcpUnderTest);
 
-const guard = () => AbortSignal.timeout(5000);
 const text = (body: Uint8Array) => Buffer.from(body).toString();
 const echo: TransportHandler = async (request) => ({ ok: true, body: request.body });
 
@@ -76,7 +75,7 @@ it("tcp transport - a node killed mid-call fails that call with ConnectionLostEr
   t.after(() => node.kill("SIGKILL"));
   const client = new TcpTransport().client();
   t.after(() => client.close());
-  const pending = client.request(address, requestOf("{}"), guard());
+  const pending = client.request(address, requestOf("{}"));
   await nextLine(node, "arrived");
   const exited = once(node, "exit");
   const killed = Date.now();
@@ -88,13 +87,13 @@ it("tcp transport - a node killed mid-call fails that call with ConnectionLostEr
   // A replacement on the same port: the same client must dial it afresh, not reuse the dead socket.
   const replacement = await new TcpTransport().listen(address, async () => ({ ok: true, body: Buffer.from("back") }));
   t.after(() => replacement.close(0));
-  assert.equal(text((await client.request(address, requestOf("{}"), guard())).body), "back");
+  assert.equal(text((await client.request(address, requestOf("{}"))).body), "back");
 });
 
 it("tcp transport - a body above MAX_BODY_BYTES is a 413 wire error, exactly MAX_BODY_BYTES is fine, and the client stays usable", async (t) => {
   const { client, listener } = await listen(t, echo);
   for (const size of [MAX_BODY_BYTES + 1, MAX_BODY_BYTES * 3]) {
-    const response = await client.request(listener.address, requestOf(Buffer.alloc(size, 0x61)), guard());
+    const response = await client.request(listener.address, requestOf(Buffer.alloc(size, 0x61)));
     assert.deepEqual([response.ok, response.code], [false, 413], `size ${size}`);
     assert.deepEqual(JSON.parse(text(response.body)), {
       id: "transport",
@@ -103,12 +102,12 @@ it("tcp transport - a body above MAX_BODY_BYTES is a 413 wire error, exactly MAX
       status: "Payload Too Large",
     });
   }
-  const exact = await client.request(listener.address, requestOf(Buffer.alloc(MAX_BODY_BYTES, 0x62)), guard());
+  const exact = await client.request(listener.address, requestOf(Buffer.alloc(MAX_BODY_BYTES, 0x62)));
   assert.deepEqual([exact.ok, exact.body.byteLength], [true, MAX_BODY_BYTES]);
   const metadata = { huge: "x".repeat(70_000) };
-  const head = await client.request(listener.address, requestOf("{}", { metadata }), guard());
+  const head = await client.request(listener.address, requestOf("{}", { metadata }));
   assert.deepEqual([head.ok, head.code], [false, 413]);
-  assert.equal(text((await client.request(listener.address, requestOf("small"), guard())).body), "small");
+  assert.equal(text((await client.request(listener.address, requestOf("small"))).body), "small");
 });
 
 it("tcp transport - the node answers a frame past the limit with 413 without buffering it, and the connection carries on", async (t) => {
@@ -124,7 +123,7 @@ it("tcp transport - the node answers a frame past the limit with 413 without buf
 
 it("tcp transport - garbage from a peer closes that connection only; the node keeps serving others", async (t) => {
   const { client, listener } = await listen(t, echo);
-  assert.equal(text((await client.request(listener.address, requestOf("before"), guard())).body), "before");
+  assert.equal(text((await client.request(listener.address, requestOf("before"))).body), "before");
   const http = await RawPeer.open(listener.address);
   http.write(Buffer.from("GET / HTTP/1.1\r\nhost: x\r\n\r\n"));
   // A request frame of a valid kind whose head says its service runs past the head's end.
@@ -134,7 +133,7 @@ it("tcp transport - garbage from a peer closes that connection only; the node ke
   overrun.write(broken);
   await Promise.all([http.closed, overrun.closed]);
   assert.deepEqual([http.frames.length, overrun.frames.length], [0, 0]);
-  assert.equal(text((await client.request(listener.address, requestOf("after"), guard())).body), "after");
+  assert.equal(text((await client.request(listener.address, requestOf("after"))).body), "after");
 });
 
 it("tcp transport - calls pipelined on one connection are matched to their answers, which come out of order", async (t) => {
@@ -152,7 +151,7 @@ it("tcp transport - calls pipelined on one connection are matched to their answe
   );
   const finished: number[] = [];
   const calls = Array.from({ length: 300 }, (_, n) =>
-    client.request(listener.address, requestOf(String(n), { metadata: { n: String(n) } }), guard()).then((response) => {
+    client.request(listener.address, requestOf(String(n), { metadata: { n: String(n) } })).then((response) => {
       finished.push(n);
       if (n === 2) releaseFirst();
       return text(response.body);
@@ -164,28 +163,53 @@ it("tcp transport - calls pipelined on one connection are matched to their answe
   assert.equal(listener.connectionCount, 1);
 });
 
-it("tcp transport - after an abort the late answer is dropped and the connection keeps serving", async (t) => {
+it("tcp transport - after a call times out its late answer is dropped and the connection keeps serving", async (t) => {
+  let release = (): void => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let answered = 0;
+  const { client, listener } = await listen(t, async (request) => {
+    if (text(request.body) === "slow") await held;
+    answered++;
+    return { ok: true, body: request.body };
+  });
+  const slow = client.request(listener.address, requestOf("slow", { timeoutMs: 50 }));
+  await assert.rejects(slow, CallTimeoutError);
+  release();
+  while (answered === 0) await delay(5);
+  // Pipelined behind the late answer on the same connection: each must reach only its own call.
+  const answers = await Promise.all(["a", "b", "c"].map((body) => client.request(listener.address, requestOf(body))));
+  assert.deepEqual(answers.map((answer) => text(answer.body)), ["a", "b", "c"]);
+  assert.equal(listener.connectionCount, 1);
+});
+
+it("tcp transport - a call leaves no timer behind, however it ends", async (t) => {
   let release = (): void => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   const { client, listener } = await listen(t, async (request) => {
-    if (text(request.body) === "slow") await held;
+    if (text(request.body) === "held") await held;
     return { ok: true, body: request.body };
   });
-  const controller = new AbortController();
-  const slow = client.request(listener.address, requestOf("slow"), controller.signal);
+  const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+  // Opens the connection, so its connect timer is gone before counting.
+  await client.request(listener.address, requestOf("warm-up"));
+  const before = timers();
+  // Long timeouts: a timer not cleared when its call ends would still be pending when counted.
+  await Promise.all(Array.from({ length: 50 }, (_, n) => client.request(listener.address, requestOf(String(n), { timeoutMs: 60_000 }))));
+  assert.equal(timers(), before, "answered calls left timers");
+  const pending = Array.from({ length: 5 }, () => client.request(listener.address, requestOf("held", { timeoutMs: 60_000 })));
   await delay(20);
-  controller.abort(new Error("gave up"));
-  await assert.rejects(slow, /gave up/);
+  assert.equal(timers(), before + 5, "a waiting call holds exactly one timer");
+  await client.close();
+  await Promise.all(pending.map((call) => assert.rejects(call, ConnectionLostError)));
   release();
-  assert.equal(text((await client.request(listener.address, requestOf("next"), guard())).body), "next");
-  assert.equal(listener.connectionCount, 1);
+  assert.equal(timers(), before, "calls ended by a closed connection left timers");
 });
 
 it("tcp transport - a handler that throws is a 500 wire error", async (t) => {
   const { client, listener } = await listen(t, async () => {
     throw new Error("SELECT secret FROM users");
   });
-  const response = await client.request(listener.address, requestOf("{}"), guard());
+  const response = await client.request(listener.address, requestOf("{}"));
   assert.deepEqual([response.ok, response.code], [false, 500]);
   assert.deepEqual(JSON.parse(text(response.body)), { id: "transport", code: 500, detail: "internal error", status: "Internal Server Error" });
 });
@@ -228,5 +252,5 @@ it("tcp transport - a call the node refuses rejects with ConnectionError, so it 
     node.close();
   });
   const { port } = node.address() as { port: number };
-  await assert.rejects(client.request(`127.0.0.1:${port}`, requestOf("{}"), guard()), ConnectionError);
+  await assert.rejects(client.request(`127.0.0.1:${port}`, requestOf("{}")), ConnectionError);
 });
