@@ -1,15 +1,20 @@
 /**
- * Request tracing with OpenTelemetry. A program calls `startTracing(name)` once: spans are
- * always made (so every log line can carry a trace id and `traceparent` travels on every call),
- * and exported over OTLP/HTTP only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Context crosses
- * processes as W3C `traceparent` in call metadata, and within a process through
+ * Request tracing with OpenTelemetry. A program calls `startTracing(name)` once. Every request
+ * gets trace and span ids, so every log line can carry a trace id and `traceparent` travels on
+ * every call. Spans are recorded and exported over OTLP/HTTP only when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set; context then also flows within a process through
  * AsyncLocalStorage, so a handler's SQL and nested calls become children of its server span.
+ *
+ * Without an endpoint nothing is recorded (a spanless sampler) and no AsyncLocalStorage is set up:
+ * spans nobody will read cost span objects, and on Node 20 AsyncLocalStorage puts a hook on every
+ * promise. Measured with `npm run bench` (distributed, TCP, GET at 64 connections), the two took
+ * about 15 µs of CPU per request in the gateway and as much in the users service.
  */
 import { type Context, ROOT_CONTEXT, type Span, type Tracer, context, propagation, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { AlwaysOffSampler, BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { EnvReader } from "../config/index.js";
 import type { Metadata } from "../metadata/index.js";
 
@@ -41,11 +46,19 @@ export interface Tracing {
 /** Registers the global tracer provider for this process; call once, at start. */
 export function startTracing(serviceName: string, config: TracingConfig): Tracing {
   if (!config.enabled) return { tracer: trace.getTracer(TRACER_NAME), shutdown: async () => {} };
-  const spanProcessors = config.endpoint
-    ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/$/, "")}/v1/traces` }), { scheduledDelayMillis: config.batchDelayMs })]
-    : [];
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ "service.name": serviceName }), spanProcessors });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  const resource = resourceFromAttributes({ "service.name": serviceName });
+  const propagator = new W3CTraceContextPropagator();
+  if (config.endpoint === undefined) {
+    // Ids without spans: the SDK still makes a trace id for a request that arrives without one,
+    // and the propagator still carries it on; contextManager null keeps AsyncLocalStorage off.
+    const provider = new NodeTracerProvider({ resource, sampler: new AlwaysOffSampler() });
+    provider.register({ propagator, contextManager: null });
+    return { tracer: trace.getTracer(TRACER_NAME), shutdown: () => provider.shutdown() };
+  }
+  const exporter = new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/$/, "")}/v1/traces` });
+  const spanProcessors = [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.batchDelayMs })];
+  const provider = new NodeTracerProvider({ resource, spanProcessors });
+  provider.register({ propagator });
   return { tracer: trace.getTracer(TRACER_NAME), shutdown: () => provider.shutdown() };
 }
 
