@@ -25,7 +25,7 @@ const headerGetter = {
 };
 
 export function observability(app: App, metrics: Metrics | undefined): void {
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", (request, _reply, done) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const route = request.routeOptions.url ?? "unknown";
     request.span = tracer().startSpan(
@@ -33,16 +33,17 @@ export function observability(app: App, metrics: Metrics | undefined): void {
       { kind: SpanKind.SERVER, attributes: { "http.request.method": request.method, "http.route": route } },
       parent,
     );
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeOptions.url ?? "unknown";
-    metrics?.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics?.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  app.addHook("onResponse", (request, reply, done) => {
+    metrics?.http(request.method, request.routeOptions.url ?? "unknown").record(reply.elapsedTime / 1000, String(reply.statusCode));
     const span = request.span;
-    if (!span) return;
-    span.setAttribute("http.response.status_code", reply.statusCode);
-    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
+    if (span?.isRecording()) {
+      span.setAttribute("http.response.status_code", reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
   });
   if (!metrics) return;
   app.get("/metrics", { config: { auth: "public" } }, async (_request, reply) => {

@@ -16,6 +16,9 @@ export function serverLogging(logger: Logger): HandlerWrapper {
       () => next(call),
       (failure) => {
         const code = Number(codeOf(failure));
+        const level = code >= 500 ? "warn" : "info";
+        // Below the logger's level the line is not built at all: this runs on every call.
+        if (!logger.isLevelEnabled(level)) return;
         const durationMs = Math.round((performance.now() - started) * 100) / 100;
         const fields = {
           endpoint: call.endpoint,
@@ -25,8 +28,7 @@ export function serverLogging(logger: Logger): HandlerWrapper {
           traceId: traceIdOf(call.metadata[TRACEPARENT]),
         };
         const line = `${call.endpoint} ${code} ${durationMs} ms`;
-        if (code >= 500) logger.warn(fields, line);
-        else logger.info(fields, line);
+        logger[level](fields, line);
       },
     );
   };

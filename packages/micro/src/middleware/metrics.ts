@@ -8,28 +8,22 @@ import { settled } from "./settled.js";
 
 export function serverMetrics(metrics: Metrics): HandlerWrapper {
   return (next) => (call) => {
-    const labels = { service: call.service, endpoint: call.endpoint };
-    const stop = metrics.rpcServerDuration.startTimer(labels);
+    const series = metrics.rpcServer(call.service, call.endpoint);
+    const started = performance.now();
     return settled(
       () => next(call),
-      (failure) => {
-        stop();
-        metrics.rpcServerRequests.inc({ ...labels, code: codeOf(failure) });
-      },
+      (failure) => series.record((performance.now() - started) / 1000, codeOf(failure)),
     );
   };
 }
 
 export function clientMetrics(metrics: Metrics): CallWrapper {
   return (next) => (call) => {
-    const labels = { service: call.service, endpoint: call.endpoint };
-    const stop = metrics.rpcClientDuration.startTimer(labels);
+    const series = metrics.rpcClient(call.service, call.endpoint);
+    const started = performance.now();
     return settled(
       () => next(call),
-      (failure) => {
-        stop();
-        metrics.rpcClientRequests.inc({ ...labels, code: codeOf(failure) });
-      },
+      (failure) => series.record((performance.now() - started) / 1000, codeOf(failure)),
     );
   };
 }
