@@ -2,7 +2,7 @@
  * /orders routes: the seed's `POST /orders`, lookups, per-user lists and cancellation.
  */
 import { IDEMPOTENCY_KEY, type Metadata, badRequest } from "@gw/micro";
-import { type App, type GatewayDeps, callOptions } from "../context.js";
+import { type App, type GatewayDeps, callOptions, forward } from "../context.js";
 import { GATEWAY_ID } from "../errors.js";
 import { CreateOrderBody, IdParams, OrdersQuery, num } from "../schemas.js";
 
@@ -11,26 +11,21 @@ export function orderRoutes(app: App, { client }: GatewayDeps): void {
     const options = callOptions(req);
     const key = idempotencyKey(req.headers["idempotency-key"]);
     const metadata: Metadata = key === undefined ? options.metadata ?? {} : { ...options.metadata, [IDEMPOTENCY_KEY]: key };
-    const created = await client.call("orders", "OrdersService.Create", req.body, { ...options, metadata });
-    return reply.code(201).send(created);
+    return forward(reply, client.callEncoded("orders", "OrdersService.Create", req.body, { ...options, metadata }), 201);
   });
 
-  app.get("/orders", { schema: { querystring: OrdersQuery } }, async (req) => {
+  app.get("/orders", { schema: { querystring: OrdersQuery } }, async (req, reply) => {
     const { user_id, limit, offset } = req.query;
-    return client.call(
-      "orders",
-      "OrdersService.List",
-      { user_id: num(user_id), limit: num(limit), offset: num(offset) },
-      callOptions(req),
-    );
+    const page = { user_id: num(user_id), limit: num(limit), offset: num(offset) };
+    return forward(reply, client.callEncoded("orders", "OrdersService.List", page, callOptions(req)));
   });
 
-  app.get("/orders/:id", { schema: { params: IdParams } }, async (req) =>
-    client.call("orders", "OrdersService.Get", { id: Number(req.params.id) }, callOptions(req)),
+  app.get("/orders/:id", { schema: { params: IdParams } }, async (req, reply) =>
+    forward(reply, client.callEncoded("orders", "OrdersService.Get", { id: Number(req.params.id) }, callOptions(req))),
   );
 
-  app.post("/orders/:id/cancel", { schema: { params: IdParams } }, async (req) =>
-    client.call("orders", "OrdersService.Cancel", { id: Number(req.params.id) }, callOptions(req)),
+  app.post("/orders/:id/cancel", { schema: { params: IdParams } }, async (req, reply) =>
+    forward(reply, client.callEncoded("orders", "OrdersService.Cancel", { id: Number(req.params.id) }, callOptions(req))),
   );
 }
 

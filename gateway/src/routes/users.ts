@@ -1,27 +1,26 @@
 /**
  * /users routes: the seed's `GET /users?id=1`, and the rest of the users API.
  */
-import { type App, type GatewayDeps, callOptions } from "../context.js";
+import { type App, type GatewayDeps, callOptions, forward } from "../context.js";
 import { ByIdOrPage, CreateUserBody, IdParams, PatchUserBody, num } from "../schemas.js";
 
 export function userRoutes(app: App, { client }: GatewayDeps): void {
-  app.get("/users", { schema: { querystring: ByIdOrPage } }, async (req) => {
+  app.get("/users", { schema: { querystring: ByIdOrPage } }, async (req, reply) => {
     const { id, limit, offset } = req.query;
-    if (id !== undefined) return client.call("users", "UsersService.Get", { id: Number(id) }, callOptions(req));
-    return client.call("users", "UsersService.List", { limit: num(limit), offset: num(offset) }, callOptions(req));
+    if (id !== undefined) return forward(reply, client.callEncoded("users", "UsersService.Get", { id: Number(id) }, callOptions(req)));
+    return forward(reply, client.callEncoded("users", "UsersService.List", { limit: num(limit), offset: num(offset) }, callOptions(req)));
   });
 
-  app.get("/users/:id", { schema: { params: IdParams } }, async (req) =>
-    client.call("users", "UsersService.Get", { id: Number(req.params.id) }, callOptions(req)),
+  app.get("/users/:id", { schema: { params: IdParams } }, async (req, reply) =>
+    forward(reply, client.callEncoded("users", "UsersService.Get", { id: Number(req.params.id) }, callOptions(req))),
   );
 
   app.post("/users", { schema: { body: CreateUserBody } }, async (req, reply) => {
-    const created = await client.call("users", "UsersService.Create", req.body, callOptions(req));
-    return reply.code(201).send(created);
+    return forward(reply, client.callEncoded("users", "UsersService.Create", req.body, callOptions(req)), 201);
   });
 
-  app.patch("/users/:id", { schema: { params: IdParams, body: PatchUserBody } }, async (req) =>
-    client.call("users", "UsersService.Update", { id: Number(req.params.id), ...req.body }, callOptions(req)),
+  app.patch("/users/:id", { schema: { params: IdParams, body: PatchUserBody } }, async (req, reply) =>
+    forward(reply, client.callEncoded("users", "UsersService.Update", { id: Number(req.params.id), ...req.body }, callOptions(req))),
   );
 
   app.delete("/users/:id", { schema: { params: IdParams } }, async (req, reply) => {

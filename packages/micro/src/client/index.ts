@@ -83,8 +83,26 @@ export class Client<Cs extends readonly ServiceContract[]> {
     return this.callRaw(service, endpoint, request, options) as Promise<Res<ApiOf<Cs>, S, E>>;
   }
 
+  /**
+   * A typed call whose answer is the response body as the service encoded it (JSON): for a caller
+   * that only forwards it, such as the gateway, decoding and encoding it again is wasted work.
+   * Failures are decoded and thrown as with `call`.
+   */
+  callEncoded<S extends keyof ApiOf<Cs> & string, E extends keyof ApiOf<Cs>[S] & string>(
+    service: S,
+    endpoint: E,
+    request: Req<ApiOf<Cs>, S, E>,
+    options?: CallOptions,
+  ): Promise<Uint8Array> {
+    return this.start(service, endpoint, request, options, true) as Promise<Uint8Array>;
+  }
+
   /** An untyped call to any service, for generic forwarding such as the gateway's `/rpc`. */
-  callRaw(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<unknown> {
+  callRaw(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<unknown> {
+    return this.start(service, endpoint, request, options, false);
+  }
+
+  private start(service: string, endpoint: string, request: unknown, options: CallOptions = {}, encoded: boolean): Promise<unknown> {
     const now = Date.now();
     const own = now + (options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     const parent = options.context;
@@ -102,6 +120,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
       deadline,
       retries: options.retries ?? this.options.retries ?? DEFAULT_RETRIES,
       idempotent: this.idempotent.has(`${service}\u0000${endpoint}`),
+      encoded,
     });
   }
 
@@ -131,7 +150,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
           timeoutMs,
           body,
         });
-        if (response.ok) return this.codec.decode(response.body);
+        if (response.ok) return call.encoded ? response.body : this.codec.decode(response.body);
         throw MicroError.fromWire(this.codec.decode(response.body), call.service);
       } catch (error) {
         // From the figures the attempt started with, not the clock: timers fire a little early or late.

@@ -16,6 +16,8 @@ export interface ClientCall {
   readonly retries: number;
   /** Declared idempotent by its contract: may be retried after a broken connection. */
   readonly idempotent: boolean;
+  /** Answer with the response body as encoded (bytes), not decoded: for callers that forward it. */
+  readonly encoded?: boolean;
 }
 
 export type Invoke = (call: ClientCall) => Promise<unknown>;

@@ -2,12 +2,15 @@
  * Tracing middleware: a SERVER span around every call served, parented on the caller's
  * `traceparent`, with the handler run inside it (so its SQL and nested calls are children);
  * and a CLIENT span around every call made, whose `traceparent` travels with the call.
+ * When this process records no spans (no exporter), neither is made: the caller's `traceparent`
+ * travels on as it came, so the trace id still ties every log line of a request together.
  */
 import { SpanKind, SpanStatusCode, type Span, context, trace } from "@opentelemetry/api";
 import type { CallWrapper } from "../client/middleware.js";
 import { codeOf } from "../metrics/index.js";
 import type { HandlerWrapper } from "../server/middleware.js";
-import { contextFromMetadata, metadataWithSpan, parentContext, tracer } from "../tracing/index.js";
+import { TRACEPARENT } from "../metadata/index.js";
+import { contextFromMetadata, metadataWithSpan, parentContext, spansRecorded, tracer } from "../tracing/index.js";
 import { settled } from "./settled.js";
 
 function finish(span: Span, failure: unknown): void {
@@ -19,6 +22,7 @@ function finish(span: Span, failure: unknown): void {
 
 export function serverTracing(): HandlerWrapper {
   return (next) => (call) => {
+    if (!spansRecorded()) return next(call);
     const parent = contextFromMetadata(call.metadata);
     const span = tracer().startSpan(
       call.endpoint,
@@ -31,6 +35,8 @@ export function serverTracing(): HandlerWrapper {
 
 export function clientTracing(): CallWrapper {
   return (next) => (call) => {
+    // A call with no trace yet still gets a span, unrecorded: it is what makes the trace id.
+    if (!spansRecorded() && call.metadata[TRACEPARENT] !== undefined) return next(call);
     const span = tracer().startSpan(
       `${call.service}/${call.endpoint}`,
       { kind: SpanKind.CLIENT, attributes: { "rpc.system": "micro", "rpc.service": call.service, "rpc.method": call.endpoint } },

@@ -3,7 +3,7 @@
  * a node that just failed is skipped for a cool-down, unless every node has.
  */
 import { unavailable } from "../errors/index.js";
-import { type Node, type Registry, nodesOf } from "../registry/index.js";
+import { type Node, type Registry, type Service, nodesOf } from "../registry/index.js";
 
 export interface SelectorOptions {
   /** How long a node that failed to connect is skipped. @default 2000 */
@@ -24,6 +24,7 @@ export interface Selector {
 export class RoundRobinSelector implements Selector {
   private readonly counters = new Map<string, number>();
   private readonly failedUntil = new Map<string, number>();
+  private readonly flattened = new WeakMap<readonly Service[], readonly Node[]>();
   private readonly cooldownMs: number;
 
   constructor(
@@ -34,7 +35,11 @@ export class RoundRobinSelector implements Selector {
   }
 
   async select(service: string, exclude?: ReadonlySet<string>): Promise<Node> {
-    const nodes = nodesOf(await this.registry.getService(service));
+    const nodes = this.flatten(await this.registry.getService(service));
+    const turn = this.counters.get(service) ?? 0;
+    this.counters.set(service, (turn + 1) % Number.MAX_SAFE_INTEGER);
+    // The common case, on every call: nothing to leave out, so no list is built.
+    if (!exclude?.size && this.failedUntil.size === 0 && nodes.length > 0) return nodes[turn % nodes.length] as Node;
     const open = exclude?.size ? nodes.filter((n) => !exclude.has(n.id)) : nodes;
     if (open.length === 0) {
       throw unavailable(service, `service ${service} has no reachable node`);
@@ -43,13 +48,21 @@ export class RoundRobinSelector implements Selector {
     const healthy = open.filter((n) => !this.isCoolingDown(n.id, now));
     // When every node failed recently, try them anyway: one may be back.
     const pool = healthy.length > 0 ? healthy : open;
-    const turn = this.counters.get(service) ?? 0;
-    this.counters.set(service, (turn + 1) % Number.MAX_SAFE_INTEGER);
     return pool[turn % pool.length] as Node;
   }
 
   markFailed(node: Node): void {
     this.failedUntil.set(node.id, Date.now() + this.cooldownMs);
+  }
+
+  /** A cached registry answers with the same array until the service changes: flatten it once. */
+  private flatten(services: readonly Service[]): readonly Node[] {
+    let nodes = this.flattened.get(services);
+    if (!nodes) {
+      nodes = nodesOf(services);
+      this.flattened.set(services, nodes);
+    }
+    return nodes;
   }
 
   private isCoolingDown(nodeId: string, now: number): boolean {

@@ -43,6 +43,16 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+let recording = false;
+
+/**
+ * Whether spans of this process are recorded and exported. When they are not, the RPC middleware
+ * makes none: the trace id already travels in `traceparent`, and a span only it would see is waste.
+ */
+export function spansRecorded(): boolean {
+  return recording;
+}
+
 /** Registers the global tracer provider for this process; call once, at start. */
 export function startTracing(serviceName: string, config: TracingConfig): Tracing {
   if (!config.enabled) return { tracer: trace.getTracer(TRACER_NAME), shutdown: async () => {} };
@@ -59,7 +69,14 @@ export function startTracing(serviceName: string, config: TracingConfig): Tracin
   const spanProcessors = [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.batchDelayMs })];
   const provider = new NodeTracerProvider({ resource, spanProcessors });
   provider.register({ propagator });
-  return { tracer: trace.getTracer(TRACER_NAME), shutdown: () => provider.shutdown() };
+  recording = true;
+  return {
+    tracer: trace.getTracer(TRACER_NAME),
+    shutdown: () => {
+      recording = false;
+      return provider.shutdown();
+    },
+  };
 }
 
 /** The tracer of this process: a no-op one until `startTracing` registered a provider. */
