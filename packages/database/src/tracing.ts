@@ -5,6 +5,7 @@
  * personal data.
  */
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { spansRecorded } from "@gw/micro";
 import type { Database, PoolStats, Queryable, Row, Transaction } from "./index.js";
 
 const tracer = trace.getTracer("@gw/database");
@@ -32,11 +33,13 @@ function cachedSpanName(sql: string): string {
 
 /** The query inside a span; a query has no children, so its span is never made the active one. */
 function inSpan<T>(system: string, sql: string, run: () => Promise<T>): Promise<T> {
+  // Nothing is recorded in this process (no exporter): a span would only be thrown away.
+  if (!spansRecorded()) return run();
   const span = tracer.startSpan(cachedSpanName(sql), {
     kind: SpanKind.CLIENT,
     attributes: { "db.system": "postgresql", "db.statement": sql, "db.driver": system },
   });
-  // Not recorded (no exporter): nothing to end or mark, so the query runs bare.
+  // Not sampled: nothing to end or mark.
   if (!span.isRecording()) return run();
   return run().then(
     (result) => {

@@ -131,14 +131,17 @@ export class Client<Cs extends readonly ServiceContract[]> {
   private async send(call: ClientCall): Promise<unknown> {
     if (call.deadline <= Date.now()) throw timedOut(call.service);
     const body = this.codec.encode(call.request);
-    const tried = new Set<string>();
+    // Made at the first retry: most calls never need it.
+    let tried: Set<string> | undefined;
     let last: MicroError | undefined;
     for (let attempt = 0; ; attempt++) {
-      // With no node left to retry on, what happened on the last one is the answer.
-      const node = await this.select(call.service, tried).catch((error: unknown) => {
+      let node: Node;
+      try {
+        node = await this.select(call.service, tried);
+      } catch (error) {
+        // With no node left to retry on, what happened on the last one is the answer.
         throw last ?? error;
-      });
-      tried.add(node.id);
+      }
       const remaining = call.deadline - Date.now();
       if (remaining <= 0) throw timedOut(call.service);
       const timeoutMs = this.attemptTimeout(call, remaining, attempt < call.retries);
@@ -157,6 +160,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
         const failure = this.failure(error, call, node, timeoutMs < remaining);
         last = mostTelling(last, failure.error);
         if (!failure.retry || attempt >= call.retries) throw last;
+        (tried ??= new Set()).add(node.id);
       }
       await backoff(attempt, call.deadline - Date.now());
       if (call.deadline <= Date.now()) throw timedOut(call.service);
@@ -175,7 +179,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
   }
 
   /** A node, or a 503 when there is none or the registry cannot be asked (and has no cache). */
-  private async select(service: string, tried: ReadonlySet<string>): Promise<Node> {
+  private async select(service: string, tried: ReadonlySet<string> | undefined): Promise<Node> {
     try {
       return await this.options.selector.select(service, tried);
     } catch (error) {
