@@ -6,7 +6,7 @@
  */
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, propagation } from "@opentelemetry/api";
 import type { FastifyRequest } from "fastify";
-import { type Metadata, type Metrics, metadataWithSpan, tracer } from "@gw/micro";
+import { type Metadata, type Metrics, metadataWithSpan, spansRecorded, tracer } from "@gw/micro";
 import type { App } from "./context.js";
 
 declare module "fastify" {
@@ -27,6 +27,11 @@ const headerGetter = {
 export function observability(app: App, metrics: Metrics | undefined): void {
   app.addHook("onRequest", (request, _reply, done) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    if (!spansRecorded()) {
+      // Unrecorded, the span only makes the request's trace and span ids: no name or attributes.
+      request.span = tracer().startSpan("request", undefined, parent);
+      return done();
+    }
     const route = request.routeOptions.url ?? "unknown";
     request.span = tracer().startSpan(
       `${request.method} ${route}`,

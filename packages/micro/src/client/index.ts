@@ -108,7 +108,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
     const parent = options.context;
     const deadline = parent ? Math.min(own, parent.deadline) : own;
     const metadata = parent ? { ...parent.metadata, ...options.metadata } : (options.metadata ?? {});
-    const badKey = Object.keys(metadata).find((key) => !isValidMetadataKey(key));
+    const badKey = firstBadKey(metadata);
     if (badKey !== undefined) {
       return Promise.reject(badRequest(service, `metadata key "${badKey}" must be a lower-case token`));
     }
@@ -205,6 +205,19 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
     return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false };
   }
+}
+
+/** Keys already found valid: the same few keys travel on every call, a regex each time is waste. */
+const validKeys = new Set<string>();
+const MAX_REMEMBERED_KEYS = 256;
+
+function firstBadKey(metadata: Metadata): string | undefined {
+  for (const key in metadata) {
+    if (validKeys.has(key)) continue;
+    if (!isValidMetadataKey(key)) return key;
+    if (validKeys.size < MAX_REMEMBERED_KEYS) validKeys.add(key);
+  }
+  return undefined;
 }
 
 /**

@@ -10,13 +10,13 @@
  * promise. Measured with `npm run bench` (distributed, TCP, GET at 64 connections), the two took
  * about 15 µs of CPU per request in the gateway and as much in the users service.
  */
-import { type Context, ROOT_CONTEXT, type Span, type Tracer, context, propagation, trace } from "@opentelemetry/api";
+import { type Context, ROOT_CONTEXT, type Span, TraceFlags, type Tracer, context, isSpanContextValid, propagation, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOffSampler, BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { EnvReader } from "../config/index.js";
-import type { Metadata } from "../metadata/index.js";
+import { type Metadata, TRACEPARENT } from "../metadata/index.js";
 
 export const TRACER_NAME = "@gw/micro";
 
@@ -94,11 +94,17 @@ export function contextFromMetadata(metadata: Metadata, base: Context = ROOT_CON
   return propagation.extract(base, metadata, metadataGetter);
 }
 
-/** `metadata` plus the `traceparent` of `span`, for the next hop. */
+/**
+ * `metadata` plus the `traceparent` (and `tracestate`) of `span`, for the next hop: what the W3C
+ * propagator's inject writes, without making a Context to hand it, on every call.
+ */
 export function metadataWithSpan(metadata: Metadata, span: Span): Metadata {
-  const carrier: Record<string, string> = { ...metadata };
-  propagation.inject(trace.setSpan(context.active(), span), carrier);
-  return carrier;
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return metadata;
+  const flags = `0${Number(spanContext.traceFlags || TraceFlags.NONE).toString(16)}`;
+  const traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+  const state = spanContext.traceState?.serialize();
+  return state ? { ...metadata, [TRACEPARENT]: traceparent, tracestate: state } : { ...metadata, [TRACEPARENT]: traceparent };
 }
 
 /** The context to parent a new span on: the active span in this process, else the one in metadata. */
