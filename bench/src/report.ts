@@ -62,7 +62,7 @@ export function buildReport(raw: RawResults, options: BenchOptions, startedAt: D
 function notes(options: BenchOptions, memoryConcurrency: number): string[] {
   return [
     ...(options.cpuProfDir === undefined ? [] : [`PROFILED: every program ran under node --cpu-prof (profiles in ${options.cpuProfDir}); the profiler slows them, so these figures do not compare with unprofiled runs.`]),
-    "AUTH=off and RATE_LIMIT=off: one load generator from one address would be refused or limited; every other production feature at its default (metrics, tracing spans without an exporter, circuit breakers, timeouts).",
+    "AUTH=off and RATE_LIMIT=off: one load generator from one address would be refused or limited; every other production feature at its default (metrics, trace ids in traceparent with no exporter and so no spans recorded, circuit breakers, timeouts).",
     "LOG_LEVEL=warn for every program: no log line per request.",
     `Medians of ${options.repeat} repeat(s); configurations interleaved (one running at a time, round robin per repeat); ×${BASELINE} is this run's median over ${BASELINE}'s (req/s: higher is better; latency: lower is better).`,
     "req/s counts 2xx responses; latency percentiles are of 2xx responses, at sub-millisecond resolution; non-2xx and errors (no response) are counted apart.",
