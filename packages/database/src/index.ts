@@ -4,14 +4,26 @@
  * same store and the same migrations run on both.
  */
 
+import type { CallContext } from "@gw/micro";
+
 export type Row = Record<string, unknown>;
+
+/** What a query is made for, beside its SQL. */
+export interface QueryOptions {
+  /**
+   * The call this query is made for: its SQL span becomes a child of that call's span. Passed
+   * explicitly, as go-micro passes `ctx`, because nothing carries it across awaits implicitly
+   * (no AsyncLocalStorage: on Node 20 it hooks every promise).
+   */
+  readonly context?: CallContext;
+}
 
 export interface Queryable {
   /**
    * Runs one statement with `$1…` parameters. BIGINT and NUMERIC come back as JS numbers,
    * timestamps as `Date`. Statements are prepared (named by their text) where the driver allows.
    */
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
 }
 
 /**
@@ -30,8 +42,9 @@ export interface Database extends Queryable {
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
    * Inside `fn` use only `tx`: PGlite has one connection, so a call on the database itself would
    * wait for this transaction to end, which waits for the call.
+   * `options` apply to every statement of `tx` that does not pass its own.
    */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: QueryOptions): Promise<T>;
   /** Resolves when the database answers `SELECT 1`. */
   ping(): Promise<void>;
   /** Pool figures for metrics; PGlite reports one connection. */

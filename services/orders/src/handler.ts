@@ -41,44 +41,44 @@ export class OrdersService implements Api {
     const key = context.metadata[IDEMPOTENCY_KEY];
     const id = key === undefined ? undefined : { scope: caller?.userId ?? "anonymous", key };
     return reusedKeyIsConflict(async () => {
-      const answered = id && (await this.store.answered(user_id, product_id, amount, id));
+      const answered = id && (await this.store.answered(user_id, product_id, amount, id, context));
       if (answered) return { order: answered };
       await Promise.all([
         mustExist(this.client.call("users", "UsersService.Get", { id: user_id }, { context }), `user ${user_id}`),
         mustExist(this.client.call("products", "ProductsService.Get", { id: product_id }, { context }), `product ${product_id}`),
       ]);
       const order = id
-        ? await this.store.createOnce(user_id, product_id, amount, id)
-        : await this.store.create(user_id, product_id, amount);
+        ? await this.store.createOnce(user_id, product_id, amount, id, context)
+        : await this.store.create(user_id, product_id, amount, context);
       return { order };
     });
   }
 
   async Get({ id }: Req<"Get">, context: HandlerContext) {
-    return { order: await this.owned(id, callerOf(context.metadata)) };
+    return { order: await this.owned(id, context) };
   }
 
   async List({ user_id, limit, offset }: Req<"List">, context: HandlerContext) {
     const caller = callerOf(context.metadata);
     if (caller && !caller.admin && user_id === undefined) throw forbidden(ID, "user_id: is required to list orders");
     if (user_id !== undefined) mustOwn(caller, user_id, "list another user's orders");
-    return { orders: await this.store.list(user_id, limit ?? DEFAULT_LIST_LIMIT, offset ?? 0) };
+    return { orders: await this.store.list(user_id, limit ?? DEFAULT_LIST_LIMIT, offset ?? 0, context) };
   }
 
   async Cancel({ id }: Req<"Cancel">, context: HandlerContext) {
-    await this.owned(id, callerOf(context.metadata));
-    const cancelled = await this.store.cancel(id);
+    await this.owned(id, context);
+    const cancelled = await this.store.cancel(id, context);
     if (cancelled) return { order: cancelled };
-    const order = await this.store.get(id);
+    const order = await this.store.get(id, context);
     if (!order) throw notFound(ID, `order ${id} not found`);
     throw conflict(ID, `order ${id} is ${order.status}; only pending orders can be cancelled`);
   }
 
   /** The order, when it exists and the caller may see it. */
-  private async owned(id: number, caller: Caller | undefined): Promise<Order> {
-    const order = await this.store.get(id);
+  private async owned(id: number, context: HandlerContext): Promise<Order> {
+    const order = await this.store.get(id, context);
     if (!order) throw notFound(ID, `order ${id} not found`);
-    mustOwn(caller, order.user_id, `access order ${id}`);
+    mustOwn(callerOf(context.metadata), order.user_id, `access order ${id}`);
     return order;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Database, Queryable } from "@gw/database";
+import type { CallContext } from "@gw/micro";
 import type { Order } from "@gw/proto";
 
 export interface IdempotencyKey {
@@ -30,13 +31,15 @@ export function requestHash(fields: Record<string, unknown>): string {
 
 /**
  * Runs `insert` once per key: the first call's order is stored and returned again to every
- * later call with the same key and hash; a different hash throws KeyReusedError.
+ * later call with the same key and hash; a different hash throws KeyReusedError. `context` is
+ * the call served, for the transaction's statements (`insert`'s included) to be its children.
  */
 export async function once(
   db: Database,
   id: IdempotencyKey,
   hash: string,
   insert: (tx: Queryable) => Promise<Order>,
+  context?: CallContext,
 ): Promise<Order> {
   return db.transaction(async (tx) => {
     const claimed = await tx.query(
@@ -52,17 +55,18 @@ export async function once(
     const first = await previous(tx, id, hash);
     if (!first) throw new KeyReusedError(id.key);
     return first;
-  });
+  }, { context });
 }
 
 /**
  * The stored answer for `id`, or undefined when the key is new. Read before verifying a request,
  * so a replay answers as the first time did even if what it referenced has changed since.
  */
-export async function previous(db: Queryable, id: IdempotencyKey, hash: string): Promise<Order | undefined> {
+export async function previous(db: Queryable, id: IdempotencyKey, hash: string, context?: CallContext): Promise<Order | undefined> {
   const [first] = await db.query<{ request_hash: string; response: Order | null }>(
     `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
     [id.scope, id.key],
+    { context },
   );
   if (!first) return undefined;
   if (first.request_hash !== hash) throw new KeyReusedError(id.key);

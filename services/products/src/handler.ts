@@ -1,7 +1,7 @@
 /**
  * ProductsService: the handler whose methods are the products endpoints.
  */
-import { type HandlerOf, type RequestOf, badRequest, notFound } from "@gw/micro";
+import { type HandlerContext, type HandlerOf, type RequestOf, badRequest, notFound } from "@gw/micro";
 import { DEFAULT_LIST_LIMIT, type Product, type products } from "@gw/proto";
 import type { ProductStore } from "./store.js";
 
@@ -13,27 +13,27 @@ type Req<K extends keyof Api> = RequestOf<typeof products, K>;
 export class ProductsService implements Api {
   constructor(private readonly store: ProductStore) {}
 
-  async Get({ id }: Req<"Get">) {
-    return { product: found(id, await this.store.get(id)) };
+  async Get({ id }: Req<"Get">, context: HandlerContext) {
+    return { product: found(id, await this.store.get(id, context)) };
   }
 
-  async List({ limit, offset }: Req<"List">) {
-    return { products: await this.store.list(limit ?? DEFAULT_LIST_LIMIT, offset ?? 0) };
+  async List({ limit, offset }: Req<"List">, context: HandlerContext) {
+    return { products: await this.store.list(limit ?? DEFAULT_LIST_LIMIT, offset ?? 0, context) };
   }
 
-  async Create({ name, price, stock }: Req<"Create">) {
-    return { product: await this.store.create(name, price, stock ?? 0) };
+  async Create({ name, price, stock }: Req<"Create">, context: HandlerContext) {
+    return { product: await this.store.create(name, price, stock ?? 0, context) };
   }
 
-  async Update({ id, ...changes }: Req<"Update">) {
+  async Update({ id, ...changes }: Req<"Update">, context: HandlerContext) {
     if (changes.name === undefined && changes.price === undefined && changes.stock === undefined) {
       throw badRequest(ID, "body: at least one of name, price, stock is required");
     }
-    return { product: found(id, await this.store.update(id, changes)) };
+    return { product: found(id, await this.store.update(id, changes, context)) };
   }
 
-  async Delete({ id }: Req<"Delete">) {
-    if (!(await this.store.delete(id))) throw notFound(ID, `product ${id} not found`);
+  async Delete({ id }: Req<"Delete">, context: HandlerContext) {
+    if (!(await this.store.delete(id, context))) throw notFound(ID, `product ${id} not found`);
     return {};
   }
 }

@@ -15,7 +15,7 @@
 import { mkdir, realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PGlite, types, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
-import type { Database, PoolStats, Row, Transaction } from "../index.js";
+import type { Database, PoolStats, QueryOptions, Row, Transaction } from "../index.js";
 import { ensureInitialised } from "./initdb.js";
 import { lockDataDir, type DirLock } from "./lock.js";
 
@@ -63,11 +63,12 @@ class PgliteDatabase implements Database {
     private readonly lock: DirLock,
   ) {}
 
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+  // Options are for the tracing wrapper (tracing.ts); the driver has no use for them.
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[], _options?: QueryOptions): Promise<R[]> {
     return this.#counted(async () => (await this.pg.query<R>(sql, params ? [...params] : undefined)).rows);
   }
 
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, _options?: QueryOptions): Promise<T> {
     return this.#counted(() => this.pg.transaction((tx) => fn(wrap(tx))));
   }
 

@@ -12,7 +12,7 @@
 
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { DEFAULT_POOL_SIZE, type Database, type PoolStats, type Row, type Transaction } from "../index.js";
+import { DEFAULT_POOL_SIZE, type Database, type PoolStats, type QueryOptions, type Row, type Transaction } from "../index.js";
 import { rethrowClassified } from "./unavailable.js";
 
 /** How long to wait for a connection or a free pool slot before failing the query. */
@@ -51,11 +51,12 @@ class PostgresDatabase implements Database {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+  // Options are for the tracing wrapper (tracing.ts); the driver has no use for them.
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[], _options?: QueryOptions): Promise<R[]> {
     return run<R>(this.pool, sql, params).catch(rethrowClassified);
   }
 
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, _options?: QueryOptions): Promise<T> {
     const client = await this.pool.connect().catch(rethrowClassified);
     // A checked-out client whose connection drops emits `error` (the pool listens only while it
     // is idle); the failing query rejects too, so here it only marks the client as not reusable.

@@ -1,11 +1,12 @@
 /**
  * Tracing middleware: a SERVER span around every call served, parented on the caller's
- * `traceparent`, with the handler run inside it (so its SQL and nested calls are children);
- * and a CLIENT span around every call made, whose `traceparent` travels with the call.
+ * `traceparent`, whose own `traceparent` replaces it in the handler's context (so its SQL and
+ * nested calls are children); and a CLIENT span around every call made, whose `traceparent`
+ * travels with the call.
  * When this process records no spans (no exporter), neither is made: the caller's `traceparent`
  * travels on as it came, so the trace id still ties every log line of a request together.
  */
-import { SpanKind, SpanStatusCode, type Span, context, trace } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, type Span } from "@opentelemetry/api";
 import type { CallWrapper } from "../client/middleware.js";
 import { codeOf } from "../metrics/index.js";
 import type { HandlerWrapper } from "../server/middleware.js";
@@ -29,7 +30,10 @@ export function serverTracing(): HandlerWrapper {
       { kind: SpanKind.SERVER, attributes: { "rpc.system": "micro", "rpc.service": call.service, "rpc.method": call.endpoint } },
       parent,
     );
-    return context.with(trace.setSpan(parent, span), () => settled(() => next(call), (failure) => finish(span, failure)));
+    // The handler's context now names this span: its nested calls and SQL, given the context,
+    // become children of it.
+    call.metadata = metadataWithSpan(call.metadata, span);
+    return settled(() => next(call), (failure) => finish(span, failure));
   };
 }
 

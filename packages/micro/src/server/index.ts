@@ -115,7 +115,7 @@ export class Server {
  */
 class IncomingCall implements ServerCall {
   readonly endpoint: string;
-  readonly metadata: Metadata;
+  metadata: Metadata;
   readonly deadline: number;
   readonly body: Uint8Array;
   request: unknown = undefined;

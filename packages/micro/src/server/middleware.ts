@@ -3,9 +3,12 @@
  * for logging, metrics, tracing and auth checks.
  */
 import type { HandlerContext } from "../contract/index.js";
+import type { Metadata } from "../metadata/index.js";
 
 /** One call as it passes through the wrappers. */
 export interface ServerCall extends HandlerContext {
+  /** Writable for middleware: tracing puts its span's `traceparent` here for the handler. */
+  metadata: Metadata;
   /** The encoded request body. */
   readonly body: Uint8Array;
   /** The decoded, validated request, set once validation passed. */
