@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Counter, Histogram, Registry } from "prom-client";
 import { CallMetrics, type CallMetricsConfig } from "./call.js";
-import { Metrics } from "./index.js";
+import { CLIENT_CALLS, HTTP_CALLS, Metrics, SERVER_CALLS } from "./index.js";
 
 // Spelled out rather than imported: the buckets prom-client was configured with, which the
-// hand-written metrics must keep.
+// hand-written metrics must keep (checked below).
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type Call = readonly [first: string, second: string, seconds: number, outcome: string];
@@ -31,25 +31,7 @@ const CALLS: readonly Call[] = [
   ["orders", "OrdersService.List", 1e-7, "404"],
 ];
 
-const SERVER: CallMetricsConfig = {
-  labelNames: ["service", "endpoint"],
-  outcomeLabel: "code",
-  buckets: LATENCY_BUCKETS,
-  count: { name: "micro_server_requests_total", help: "RPC calls served, by endpoint and wire code (200 for success)" },
-  duration: { name: "micro_server_request_duration_seconds", help: "RPC handling time" },
-};
-const CLIENT: CallMetricsConfig = {
-  ...SERVER,
-  count: { name: "micro_client_requests_total", help: "RPC calls made, by callee endpoint and wire code (200 for success)" },
-  duration: { name: "micro_client_request_duration_seconds", help: "RPC call time as the caller sees it" },
-};
-const HTTP: CallMetricsConfig = {
-  labelNames: ["method", "route"],
-  outcomeLabel: "status",
-  buckets: LATENCY_BUCKETS,
-  count: { name: "http_requests_total", help: "HTTP requests answered, by route pattern and status" },
-  duration: { name: "http_request_duration_seconds", help: "HTTP request time" },
-};
+const [SERVER, CLIENT, HTTP] = [SERVER_CALLS, CLIENT_CALLS, HTTP_CALLS];
 const FAMILIES = [SERVER, CLIENT, HTTP];
 const NAMES = new Set(FAMILIES.flatMap((family) => [family.count.name, family.duration.name]));
 
@@ -91,6 +73,10 @@ async function assertSame(ours: Registry, theirs: Registry): Promise<void> {
 }
 
 describe("call metrics", () => {
+  it("keep the latency buckets prom-client had", () => {
+    for (const family of FAMILIES) assert.deepEqual([...family.buckets], LATENCY_BUCKETS);
+  });
+
   it("print and export exactly as prom-client's Histogram and Counter", async () => {
     const ours = registry("conformance");
     const theirs = registry("conformance");

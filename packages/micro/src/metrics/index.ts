@@ -4,12 +4,34 @@
  * lag, heap, CPU), and the RPC, HTTP, breaker and pool instruments every part records into.
  */
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import { CallMetrics, type CallSeries } from "./call.js";
+import { CallMetrics, type CallMetricsConfig, type CallSeries } from "./call.js";
 
 export type { CallSeries };
 
 /** Seconds; from sub-millisecond local calls to the 5 s default deadline and beyond. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const SERVER_CALLS: CallMetricsConfig = {
+  labelNames: ["service", "endpoint"],
+  outcomeLabel: "code",
+  buckets: LATENCY_BUCKETS,
+  count: { name: "micro_server_requests_total", help: "RPC calls served, by endpoint and wire code (200 for success)" },
+  duration: { name: "micro_server_request_duration_seconds", help: "RPC handling time" },
+};
+
+export const CLIENT_CALLS: CallMetricsConfig = {
+  ...SERVER_CALLS,
+  count: { name: "micro_client_requests_total", help: "RPC calls made, by callee endpoint and wire code (200 for success)" },
+  duration: { name: "micro_client_request_duration_seconds", help: "RPC call time as the caller sees it" },
+};
+
+export const HTTP_CALLS: CallMetricsConfig = {
+  labelNames: ["method", "route"],
+  outcomeLabel: "status",
+  buckets: LATENCY_BUCKETS,
+  count: { name: "http_requests_total", help: "HTTP requests answered, by route pattern and status" },
+  duration: { name: "http_request_duration_seconds", help: "HTTP request time" },
+};
 
 export interface PoolStatsSource {
   stats(): { total: number; idle: number; waiting: number };
@@ -27,24 +49,9 @@ export class Metrics {
   constructor(program: string) {
     this.registry.setDefaultLabels({ program });
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
-    const rpc = { labelNames: ["service", "endpoint"], outcomeLabel: "code", buckets: LATENCY_BUCKETS } as const;
-    this.serverCalls = new CallMetrics(this.registry, {
-      ...rpc,
-      count: { name: "micro_server_requests_total", help: "RPC calls served, by endpoint and wire code (200 for success)" },
-      duration: { name: "micro_server_request_duration_seconds", help: "RPC handling time" },
-    });
-    this.clientCalls = new CallMetrics(this.registry, {
-      ...rpc,
-      count: { name: "micro_client_requests_total", help: "RPC calls made, by callee endpoint and wire code (200 for success)" },
-      duration: { name: "micro_client_request_duration_seconds", help: "RPC call time as the caller sees it" },
-    });
-    this.httpCalls = new CallMetrics(this.registry, {
-      labelNames: ["method", "route"],
-      outcomeLabel: "status",
-      buckets: LATENCY_BUCKETS,
-      count: { name: "http_requests_total", help: "HTTP requests answered, by route pattern and status" },
-      duration: { name: "http_request_duration_seconds", help: "HTTP request time" },
-    });
+    this.serverCalls = new CallMetrics(this.registry, SERVER_CALLS);
+    this.clientCalls = new CallMetrics(this.registry, CLIENT_CALLS);
+    this.httpCalls = new CallMetrics(this.registry, HTTP_CALLS);
     this.breakerState = new Gauge({ name: "micro_client_breaker_state", help: "Circuit breaker per downstream service: 0 closed, 1 half-open, 2 open", labelNames: ["service"], registers: [this.registry] });
   }
 
