@@ -5,12 +5,16 @@ import { openServiceDatabase } from "@gw/database/bootstrap";
 import { newService } from "@gw/micro";
 import { orders, products, users } from "@gw/proto";
 import { OrdersService } from "./handler.js";
+import { readKeyExpiryConfig, startKeyExpiry } from "./key-expiry.js";
 import { OrderStore } from "./store.js";
 
 const service = newService({ name: "orders", version: "1.0.0" });
+const keyExpiry = readKeyExpiryConfig();
 const db = await openServiceDatabase({
   service,
   migrations: new URL("../migrations/", import.meta.url),
 });
+const expiry = startKeyExpiry(db, keyExpiry, service.logger);
+service.onStop(async () => expiry.stop());
 service.handle(orders, new OrdersService(new OrderStore(db), service.client([users, products] as const)));
 await service.run();
