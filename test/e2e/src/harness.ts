@@ -75,8 +75,14 @@ export class System {
     };
     const system = new System(dir, port, env, options.programEnv);
     system.all = instancesOf(options.instances);
-    for (const name of system.all) system.launch(name);
-    await system.waitReady();
+    try {
+      for (const name of system.all) system.launch(name);
+      await system.waitReady();
+    } catch (error) {
+      // A system that never came up must not leave its programs running after the test.
+      await system.close();
+      throw error;
+    }
     return system;
   }
 
