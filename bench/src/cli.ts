@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** An administrative PostgreSQL URL; per-run databases are created next to it. */
   readonly postgresUrl: string;
   readonly natsUrl: string;
+  /** Every production feature on (production.ts) instead of COMMON_ENV; direct is unchanged. */
+  readonly production: boolean;
   /** When set, every program runs with `--cpu-prof` and writes its profile under this folder. */
   readonly cpuProfDir: string | undefined;
 }
@@ -45,6 +47,8 @@ export const HELP = `usage: npm run bench -- [flags]
   --out DIR           results folder (default bench/results)
   --postgres URL      administrative PostgreSQL URL (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --nats URL          NATS with JetStream (default $NATS_URL or nats://127.0.0.1:4222)
+  --production        auth (a bearer token on every request), rate limiting, LOG_LEVEL=info and spans
+                      exported over OTLP to a sink here: what production features cost (direct unchanged)
   --cpu-prof DIR      run every program with node --cpu-prof; profiles go to DIR/<config>-<repeat>/
                       (summarise one with: node scripts/profile-top.mjs FILE)`;
 
@@ -69,6 +73,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
       postgres: { type: "string" },
       nats: { type: "string" },
       "cpu-prof": { type: "string" },
+      production: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -94,6 +99,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
     outDir: values.out ?? join(root, "bench", "results"),
     postgresUrl: url("--postgres", values.postgres ?? env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
     natsUrl: url("--nats", values.nats ?? env.NATS_URL ?? "nats://127.0.0.1:4222", ["nats:"]),
+    production: values.production === true,
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]),
   };
 }

@@ -68,6 +68,8 @@ export interface LaunchContext {
   readonly natsUrl: string;
   /** The run's PostgreSQL databases by service; undefined when no configuration needs them. */
   readonly databases: Readonly<Record<Service, string>> | undefined;
+  /** With --production: what the system's programs run with instead of COMMON_ENV. */
+  readonly production: Readonly<Record<string, string>> | undefined;
 }
 
 export interface ConfigDef {
@@ -100,7 +102,7 @@ const direct: ConfigDef = {
       {
         label: "direct",
         entry: fileURLToPath(new URL("./direct.js", import.meta.url)),
-        env: { ...baseEnv(c), BENCH_USERS_URL: db(c, "users"), BENCH_PRODUCTS_URL: db(c, "products"), BENCH_ORDERS_URL: db(c, "orders") },
+        env: { ...directEnv(c), BENCH_USERS_URL: db(c, "users"), BENCH_PRODUCTS_URL: db(c, "products"), BENCH_ORDERS_URL: db(c, "orders") },
       },
     ],
     url: `http://127.0.0.1:${c.port}`,
@@ -152,6 +154,11 @@ function distributed(transport: string): ConfigDef {
 
 /** Only PATH from the caller: a DATABASE_URL or MICRO_* in the shell must not change what is measured. */
 function baseEnv(c: LaunchContext): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", ...(c.production ?? COMMON_ENV), PORT: String(c.port) };
+}
+
+/** The baseline has none of the system's features to turn on: the same environment either way. */
+function directEnv(c: LaunchContext): Record<string, string> {
   return { PATH: process.env.PATH ?? "", ...COMMON_ENV, PORT: String(c.port) };
 }
 

@@ -51,7 +51,7 @@ export function buildReport(raw: RawResults, options: BenchOptions, startedAt: D
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     settings: { ...settings, profiled: cpuProfDir !== undefined, configs: [...raw.configs], baseline: BASELINE, environment: COMMON_ENV, memoryConcurrency: raw.memoryConcurrency },
     skipped: raw.skipped,
-    notes: notes(options, raw.memoryConcurrency),
+    notes: notes(options, raw.memoryConcurrency, raw.exported),
     results: summarizeResults(raw),
     memory,
     cpu: summarizeCpu(raw),
@@ -59,11 +59,17 @@ export function buildReport(raw: RawResults, options: BenchOptions, startedAt: D
   };
 }
 
-function notes(options: BenchOptions, memoryConcurrency: number): string[] {
+function notes(options: BenchOptions, memoryConcurrency: number, exported: RawResults["exported"]): string[] {
   return [
     ...(options.cpuProfDir === undefined ? [] : [`PROFILED: every program ran under node --cpu-prof (profiles in ${options.cpuProfDir}); the profiler slows them, so these figures do not compare with unprofiled runs.`]),
-    "AUTH=off and RATE_LIMIT=off: one load generator from one address would be refused or limited; every other production feature at its default (metrics, trace ids in traceparent with no exporter and so no spans recorded, circuit breakers, timeouts).",
-    "LOG_LEVEL=warn for every program: no log line per request.",
+    ...(options.production
+      ? [
+          `PRODUCTION: every program but direct runs with auth (HS256; the load generator sends a bearer token), rate limiting (in memory, a limit of 1,000,000/s that one load generator cannot reach), LOG_LEVEL=info, metrics, and every span exported over OTLP/HTTP to a sink in the bench process${exported ? ` (${exported.batches} batches, ${(exported.bytes / 2 ** 20).toFixed(0)} MB received)` : ""}.`,
+        ]
+      : [
+          "AUTH=off and RATE_LIMIT=off: one load generator from one address would be refused or limited; every other production feature at its default (metrics, trace ids in traceparent with no exporter and so no spans recorded, circuit breakers, timeouts).",
+          "LOG_LEVEL=warn for every program: no log line per request.",
+        ]),
     `Medians of ${options.repeat} repeat(s); configurations interleaved (one running at a time, round robin per repeat); ×${BASELINE} is this run's median over ${BASELINE}'s (req/s: higher is better; latency: lower is better).`,
     "req/s counts 2xx responses; latency percentiles are of 2xx responses, at sub-millisecond resolution; non-2xx and errors (no response) are counted apart.",
     `The load generator (autocannon) runs in the bench process on the same ${cpus().length}-core machine as the programs and PostgreSQL: at high concurrency it takes CPU from them.`,

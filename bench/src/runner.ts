@@ -16,6 +16,7 @@ import { type Measurement, measure } from "./load.js";
 import { type RssByProgram, samplePeak, snapshot } from "./memory.js";
 import { type RunDatabases, createDatabases } from "./postgres.js";
 import { type Skipped, usableConfigs } from "./prerequisites.js";
+import { type Production, startProduction } from "./production.js";
 import { Programs, freePort } from "./programs.js";
 import { type Scenario, type ScenarioName, ensureUsers, scenario } from "./scenarios.js";
 
@@ -58,6 +59,8 @@ export interface RawResults {
   readonly memoryConcurrency: number;
   readonly samples: readonly Sample[];
   readonly memory: readonly MemorySample[];
+  /** With --production: what the OTLP sink received over the whole run. */
+  readonly exported: { readonly batches: number; readonly bytes: number } | undefined;
 }
 
 export interface RunContext {
@@ -84,6 +87,7 @@ export async function runBench(run: RunContext): Promise<RawResults> {
   const memory: MemorySample[] = [];
   const memoryConcurrency = memoryConcurrencyOf(options.concurrency);
   let databases: RunDatabases | undefined;
+  const production = options.production ? await startProduction() : undefined;
   try {
     if (configs.some((c) => c.needs.includes("postgres"))) {
       log(`creating databases bench_${runId}_{users,products,orders} with ${options.users} extra users`);
@@ -92,7 +96,7 @@ export async function runBench(run: RunContext): Promise<RawResults> {
     for (let repeat = 1; repeat <= options.repeat; repeat++) {
       for (const config of configs) {
         run.signal.throwIfAborted();
-        const measured = await measureConfig(run, config, { runDir, runId, repeat, databases, memoryConcurrency });
+        const measured = await measureConfig(run, config, { runDir, runId, repeat, databases, memoryConcurrency, production });
         samples.push(...measured.samples);
         memory.push(measured.memory);
       }
@@ -100,8 +104,9 @@ export async function runBench(run: RunContext): Promise<RawResults> {
   } finally {
     await databases?.drop().catch((error: unknown) => log(`warning: could not drop the run's databases: ${(error as Error).message}`));
     await rm(runDir, { recursive: true, force: true });
+    await production?.close();
   }
-  return { configs: configs.map((c) => c.name), skipped, memoryConcurrency, samples, memory };
+  return { configs: configs.map((c) => c.name), skipped, memoryConcurrency, samples, memory, exported: production?.received() };
 }
 
 interface Cycle {
@@ -110,13 +115,14 @@ interface Cycle {
   readonly repeat: number;
   readonly databases: RunDatabases | undefined;
   readonly memoryConcurrency: number;
+  readonly production: Production | undefined;
 }
 
 /** Starts `config`, warms it up, measures every scenario and concurrency, stops it. */
 async function measureConfig(run: RunContext, config: ConfigDef, cycle: Cycle): Promise<{ samples: Sample[]; memory: MemorySample }> {
   const { options, log } = run;
   const port = await freePort();
-  const launch = config.launch({ root: run.root, runDir: cycle.runDir, runId: cycle.runId, repeat: cycle.repeat, port, natsUrl: options.natsUrl, databases: cycle.databases?.urls });
+  const launch = config.launch({ root: run.root, runDir: cycle.runDir, runId: cycle.runId, repeat: cycle.repeat, port, natsUrl: options.natsUrl, databases: cycle.databases?.urls, production: cycle.production?.env });
   const prefix = `[${cycle.repeat}/${options.repeat}] ${config.name}`;
   const backgroundCpu = await backgroundBusy(options.smoke ? BACKGROUND_SAMPLE_MS / 4 : BACKGROUND_SAMPLE_MS);
   log(`${prefix}: starting ${launch.programs.map((p) => p.label).join(", ")}`);
@@ -128,8 +134,9 @@ async function measureConfig(run: RunContext, config: ConfigDef, cycle: Cycle): 
   });
   try {
     const readySeconds = (performance.now() - started) / 1000;
-    if (launch.seedThroughApi) await ensureUsers(launch.url, options.users);
-    const scenarios = options.scenarios.map((name) => scenario(name, options.users));
+    const headers = cycle.production?.headers ?? {};
+    if (launch.seedThroughApi) await ensureUsers(launch.url, options.users, headers);
+    const scenarios = options.scenarios.map((name) => scenario(name, options.users, headers));
     if (options.warmupSeconds > 0) {
       for (const s of scenarios) await measure(launch.url, s, WARMUP_CONNECTIONS, options.warmupSeconds);
     }

@@ -22,15 +22,15 @@ export interface Scenario {
   request(): autocannon.Request;
 }
 
-/** The scenario `name` over users 1 to `DEMO_USERS + users`. */
-export function scenario(name: ScenarioName, users: number): Scenario {
+/** The scenario `name` over users 1 to `DEMO_USERS + users`; every request carries `headers`. */
+export function scenario(name: ScenarioName, users: number, headers: Readonly<Record<string, string>> = {}): Scenario {
   const lastUser = DEMO_USERS + users;
   const userId = () => 1 + Math.floor(Math.random() * lastUser);
   if (name === "get-user") {
     return {
       name,
       title: "GET /users?id=N",
-      request: () => ({ method: "GET", setupRequest: (r) => ({ ...r, path: `/users?id=${userId()}` }) }),
+      request: () => ({ method: "GET", headers: { ...headers }, setupRequest: (r) => ({ ...r, path: `/users?id=${userId()}` }) }),
     };
   }
   return {
@@ -39,7 +39,7 @@ export function scenario(name: ScenarioName, users: number): Scenario {
     request: () => ({
       method: "POST",
       path: "/orders",
-      headers: { "content-type": "application/json" },
+      headers: { ...headers, "content-type": "application/json" },
       setupRequest: (r) => ({ ...r, body: JSON.stringify(orderBody(userId())) }),
     }),
   };
@@ -58,8 +58,9 @@ const SETUP_CONCURRENCY = 8;
  * Makes sure users 1 to `DEMO_USERS + users` exist, through the API (`POST /users`), for a
  * configuration whose data lives inside its programs. A later start on the same data finds them.
  */
-export async function ensureUsers(url: string, users: number): Promise<void> {
+export async function ensureUsers(url: string, users: number, headers: Readonly<Record<string, string>> = {}): Promise<void> {
   const last = DEMO_USERS + users;
+  const status = (target: string, body?: unknown) => statusOf(target, headers, body);
   if (users === 0 || (await status(`${url}/users/${last}`)) === 200) return;
   let next = 1;
   const worker = async () => {
@@ -74,9 +75,9 @@ export async function ensureUsers(url: string, users: number): Promise<void> {
   if (found !== 200) throw new Error(`setup: user ${last} should exist after creating ${users} users, GET answered ${found}`);
 }
 
-async function status(url: string, body?: unknown): Promise<number> {
+async function statusOf(url: string, headers: Readonly<Record<string, string>>, body?: unknown): Promise<number> {
   const init: RequestInit =
-    body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+    body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) };
   const response = await fetch(url, init);
   await response.arrayBuffer();
   return response.status;

@@ -40,7 +40,7 @@ export function renderSvg(report: BenchReport): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     text(20, 26, `Gateway benchmark at ${concurrency} connections — medians of ${report.settings.repeat}, ${report.startedAt.slice(0, 16).replace("T", " ")} UTC`, 'font-size="16" font-weight="bold"'),
-    text(20, 46, `${report.machine.cpus} cores, Node ${report.machine.node}; AUTH=off, RATE_LIMIT=off, LOG_LEVEL=warn; ${report.settings.durationSeconds} s per run; ×: ratio to ${BASELINE} in this run`, 'fill="#555"'),
+    text(20, 46, `${report.machine.cpus} cores, Node ${report.machine.node}; ${report.settings.production ? "production features on (auth, rate limit, info logs, OTLP export)" : "AUTH=off, RATE_LIMIT=off, LOG_LEVEL=warn"}; ${report.settings.durationSeconds} s per run; ×: ratio to ${BASELINE} in this run`, 'fill="#555"'),
     ...legend(configs),
   ];
   PANELS.forEach((panel, i) => {
