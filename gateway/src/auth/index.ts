@@ -15,8 +15,9 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
 import { forbidden, unauthorized, unavailable } from "@gw/micro";
 import { GATEWAY_ID } from "../errors.js";
-import type { AuthConfig } from "./config.js";
+import { type AuthConfig, CLOCK_TOLERANCE_SEC } from "./config.js";
 import { type Rule, adminOnly, authorize, ruleOf } from "./rules.js";
+import { cachedVerifier } from "./token-cache.js";
 import { type Verifier, createVerifier } from "./verify.js";
 
 export * from "./config.js";
@@ -34,7 +35,7 @@ export const REALM = "gateway";
 export function auth(config: AuthConfig): FastifyPluginCallback {
   const plugin: FastifyPluginCallback = (app, _options, done) => {
     if (config.enabled) {
-      const verify = createVerifier(config);
+      const verify = cachedVerifier(createVerifier(config), { clockToleranceSec: config.clockToleranceSec ?? CLOCK_TOLERANCE_SEC });
       app.decorateRequest("identity", undefined);
       app.addHook("onRequest", (request, reply) => authenticate(verify, request, reply));
       app.addHook("preValidation", (request, reply) => authorizeRequest(request, reply));

@@ -4,6 +4,7 @@
  * configured, then the claims the gateway needs (`sub`, `roles`). A failure is described in
  * words of our own; jose's messages, and the token, never reach a client.
  */
+import { type KeyObject, createSecretKey } from "node:crypto";
 import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { CLOCK_TOLERANCE_SEC, JWKS_ALGORITHMS, SECRET_ALGORITHMS, type AuthConfig } from "./config.js";
 import { type Identity, claimsProblem, identityOf } from "./identity.js";
@@ -16,7 +17,8 @@ export const JWKS_COOLDOWN_MS = 30_000;
 export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 
 export type Verification =
-  | { readonly ok: true; readonly identity: Identity }
+  /** `expiresAt` and `notBefore`: the token's `exp` and `nbf` in epoch ms, when it has them. */
+  | { readonly ok: true; readonly identity: Identity; readonly expiresAt?: number; readonly notBefore?: number }
   /** The token is at fault: a 401 with `error="invalid_token"` and this description. */
   | { readonly ok: false; readonly kind: "invalid"; readonly description: string }
   /** The keys could not be fetched: the token may be fine, so a 503, not a 401. */
@@ -28,9 +30,10 @@ type Enabled = Extract<AuthConfig, { enabled: true }>;
 
 /** A verifier for `config`; for a JWKS it holds one key cache for the gateway's life. */
 export function createVerifier(config: Enabled): Verifier {
-  const key: Uint8Array | JWTVerifyGetKey =
+  const key: KeyObject | JWTVerifyGetKey =
     config.key.kind === "secret"
-      ? config.key.secret
+      ? // Made once: given the bytes, jose would import a key for every token.
+        createSecretKey(config.key.secret)
       : createRemoteJWKSet(new URL(config.key.url), {
           timeoutDuration: JWKS_TIMEOUT_MS,
           cooldownDuration: JWKS_COOLDOWN_MS,
@@ -52,8 +55,13 @@ export function createVerifier(config: Enabled): Verifier {
     }
     const problem = claimsProblem(payload);
     if (problem !== undefined) return { ok: false, kind: "invalid", description: problem };
-    return { ok: true, identity: identityOf(payload) };
+    return { ok: true, identity: identityOf(payload), ...epochMs("expiresAt", payload.exp), ...epochMs("notBefore", payload.nbf) };
   };
+}
+
+/** A NumericDate claim (seconds) as `{ [name]: epoch ms }`, or nothing when it is absent. */
+function epochMs(name: "expiresAt" | "notBefore", seconds: unknown): Record<string, number> {
+  return typeof seconds === "number" && Number.isFinite(seconds) ? { [name]: seconds * 1000 } : {};
 }
 
 /** What the client is told for each way a token can be wrong, keyed by jose's error codes. */
