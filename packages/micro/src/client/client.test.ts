@@ -18,6 +18,7 @@ import { RoundRobinSelector } from "../selector/index.js";
 import { type HandlerWrapper, Server } from "../server/index.js";
 import { HttpTransport } from "../transport/http/index.js";
 import { type CallWrapper, Client } from "./index.js";
+import { closedPort } from "../transport/conformance.js";
 
 const strict = { additionalProperties: false } as const;
 const Inspection = Type.Object({ deadline: Type.Number(), metadata: Type.Record(Type.String(), Type.String()) });
@@ -122,17 +123,6 @@ async function cluster(t: TestContext, options: ClusterOptions = {}): Promise<Cl
     },
   };
   return world;
-}
-
-/** A port that was free a moment ago and has nothing listening now. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return `127.0.0.1:${port}`;
 }
 
 /** A node that accepts the connection, reads the request, then drops the connection. */

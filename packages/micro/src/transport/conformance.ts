@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import {
@@ -229,4 +231,15 @@ function lifecycleTests(create: TransportFactory): void {
       (error: unknown) => error instanceof ConnectionError || error instanceof ConnectionLostError,
     );
   });
+}
+
+/** A port that was free a moment ago and has nothing listening now. */
+export async function closedPort(): Promise<string> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, "close");
+  return `127.0.0.1:${port}`;
 }

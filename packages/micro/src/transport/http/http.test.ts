@@ -9,21 +9,10 @@ import { type AddressInfo, type Socket, createServer } from "node:net";
 import { type TestContext, it } from "node:test";
 import { request as httpRequest } from "undici";
 import { ConnectionLostError } from "../index.js";
-import { harness, requestOf, transportConformance } from "../conformance.js";
+import { closedPort, harness, requestOf, transportConformance } from "../conformance.js";
 import { HttpTransport } from "./index.js";
 import { ERROR_HEADER } from "./headers.js";
 import { MAX_RPC_BODY_BYTES } from "./server.js";
-
-/** A port that was free a moment ago and has nothing listening now. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return `127.0.0.1:${port}`;
-}
 
 const httpUnderTest = async () => ({
   transport: new HttpTransport(),

@@ -10,12 +10,12 @@ import { type TestContext, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { EnvReader } from "../../config/index.js";
 import { readMicroEnv, transportFromEnv } from "../../env.js";
-import { harness, requestOf, transportConformance } from "../conformance.js";
+import { closedPort, requestOf, transportConformance } from "../conformance.js";
 import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportHandler } from "../index.js";
 import { ERROR, MAX_BODY_BYTES, REFUSED, REQUEST, RESPONSE, encodeAnswer, encodeRequest, frameBody, frameCode, frameId, frameKind } from "./frame.js";
 import { TcpTransport } from "./index.js";
 import { FrameReader } from "./reader.js";
-import { RawPeer, closedPort, hangingNodeProcess, nextLine } from "./testing.js";
+import { RawPeer, hangingNodeProcess, nextLine } from "./testing.js";
 
 const tcpUnderTest = async () => ({
   transport: new TcpTransport(),

@@ -5,21 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { type AddressInfo, type Socket, connect, createServer } from "node:net";
+import { type Socket, connect } from "node:net";
 import { createInterface } from "node:readline";
 import { ERROR, GOAWAY, REFUSED, RESPONSE } from "./frame.js";
 import { FrameReader } from "./reader.js";
-
-/** A port that was free a moment ago and has nothing listening now. */
-export async function closedPort(): Promise<string> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return `127.0.0.1:${port}`;
-}
 
 /** A connection that speaks frames by hand: what it is sent back is collected in order. */
 export class RawPeer {
