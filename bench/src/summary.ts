@@ -10,14 +10,8 @@ import type { Measurement } from "./load.js";
 import type { MemorySample, RawResults } from "./runner.js";
 import type { ScenarioName } from "./scenarios.js";
 
-export interface Figures {
-  readonly rps: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly p999Ms: number;
-  readonly non2xx: number;
-  readonly errors: number;
-}
+/** A measurement's figures that are summarised across repeats. */
+export type Figures = Pick<Measurement, "rps" | "p50Ms" | "p99Ms" | "p999Ms" | "non2xx" | "errors">;
 
 /** This configuration's median over direct's; null where direct's is missing or 0. */
 export type Ratios = { readonly [K in keyof Figures]: number | null };
