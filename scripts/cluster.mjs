@@ -9,8 +9,9 @@
  * (default gw_) say where the databases are; NATS_URL (default nats://127.0.0.1:4222) where
  * NATS is; MICRO_TRANSPORT (default nats) may be http.
  */
-import { PROGRAMS, formatter, run, say } from "./launcher.mjs";
-import { build, installIfMissing } from "./prepare.mjs";
+import { join } from "node:path";
+import { PROGRAMS, callSecret, formatter, run, say } from "./launcher.mjs";
+import { build, installIfMissing, root } from "./prepare.mjs";
 
 const SERVICES = ["users", "products", "orders"];
 
@@ -36,6 +37,7 @@ const common = {
   AUTH: process.env.AUTH ?? "off",
   PORT: port,
 };
+if (!/^(off|false|0|no)$/i.test(common.AUTH)) common.MICRO_AUTH_SECRET = callSecret(join(root, ".data", "cluster"));
 const instances = SERVICES.flatMap((service) =>
   Array.from({ length: count }, (_, i) => ({ label: `${service}#${i + 1}`, program: service, env: { ...common, DATABASE_URL: urls[service] } })),
 );

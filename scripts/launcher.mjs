@@ -4,6 +4,8 @@
  * Shared by `npm start` (the embedded default) and `npm run start:cluster`.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { root } from "./prepare.mjs";
@@ -16,6 +18,24 @@ export const PROGRAMS = {
 };
 const COLORS = { users: 36, products: 35, orders: 33, gateway: 32, start: 1 };
 const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * The call-credential secret of a development setup run with AUTH=on: the one the environment
+ * gives, else one made on first use and kept (owner-only) in `dir`, so a program started later on
+ * its own (`npm start -- users`) shares it with those already running. Nobody needs to know it.
+ */
+export function callSecret(dir) {
+  if (process.env.MICRO_AUTH_SECRET?.trim()) return process.env.MICRO_AUTH_SECRET;
+  const file = join(dir, "micro-auth-secret");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const secret = randomBytes(32).toString("base64url");
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    return secret;
+  }
+}
 
 /** Formats pino lines for people, or passes them through with `--json` / LOG_FORMAT=json. */
 export async function formatter() {

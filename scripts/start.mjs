@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { PROGRAMS, formatter, run, say } from "./launcher.mjs";
+import { PROGRAMS, callSecret, formatter, run, say } from "./launcher.mjs";
 import { build, installIfMissing, root } from "./prepare.mjs";
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -29,12 +29,13 @@ const env = {
   ...process.env,
   DATA_DIR: process.env.DATA_DIR ?? join(root, ".data"),
   MICRO_REGISTRY_ADDRESS: process.env.MICRO_REGISTRY_ADDRESS ?? join(root, ".data", "registry"),
-  // The embedded default is for a laptop: no tokens needed (DESIGN.md section 4). AUTH=on with
-  // AUTH_JWT_SECRET turns it on; `npm run token` mints tokens for that secret.
+  // The embedded default is for a laptop: no tokens needed. AUTH=on with AUTH_JWT_SECRET turns it
+  // on; `npm run token` mints tokens for that secret.
   AUTH: process.env.AUTH ?? "off",
   PORT: port,
 };
 mkdirSync(env.DATA_DIR, { recursive: true });
+if (!/^(off|false|0|no)$/i.test(env.AUTH)) env.MICRO_AUTH_SECRET = callSecret(env.DATA_DIR);
 
 run(
   names.map((name) => ({ label: name, program: name, env })),

@@ -47,6 +47,8 @@ export async function startProduction(): Promise<Production> {
     env: {
       AUTH: "on",
       AUTH_JWT_SECRET: secret,
+      // Every program signs and verifies call credentials: part of what production mode costs.
+      MICRO_AUTH_SECRET: randomBytes(32).toString("base64url"),
       RATE_LIMIT: "on",
       RATE_LIMIT_MAX: String(UNREACHABLE_RATE_LIMIT),
       LOG_LEVEL: "info",

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { CallOptions, Client, Registry } from "@gw/micro";
 import { REQUEST_ID } from "@gw/micro";
 import type { orders, products, users } from "@gw/proto";
-import { identityMetadata } from "./auth/identity.js";
+import { accountOf } from "./auth/identity.js";
 import { withTrace } from "./observability.js";
 
 export type Contracts = readonly [typeof users, typeof products, typeof orders];
@@ -29,11 +29,11 @@ export type App = FastifyInstance<
 >;
 
 /**
- * The options of a call made for `request`: its request id and, when the gateway verified a
- * token, the caller's identity (`user-id`, `user-roles`) so services can check ownership.
+ * The options of a call made for `request`: its request id and trace, and, when the gateway
+ * verified a token, the caller's account, for which the call's credential is signed.
  */
 export function callOptions(request: FastifyRequest): CallOptions {
-  return { metadata: withTrace(request, { [REQUEST_ID]: request.id, ...identityMetadata(request.identity) }) };
+  return { metadata: withTrace(request, { [REQUEST_ID]: request.id }), account: accountOf(request.identity) };
 }
 
 /**

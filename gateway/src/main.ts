@@ -7,7 +7,9 @@ import {
   Metrics,
   RoundRobinSelector,
   circuitBreakers,
+  clientAuth,
   clientMetrics,
+  createCredentialSigner,
   clientTracing,
   createLogger,
   exitAfterFlush,
@@ -42,7 +44,13 @@ const client = new Client({
   selector: new RoundRobinSelector(cached),
   transport: transportFromEnv(config.micro).client(),
   timeoutMs: config.micro.clientTimeoutMs,
-  wrappers: [clientTracing(), ...(config.micro.metrics ? [clientMetrics(metrics)] : []), circuitBreakers({ metrics, logger })],
+  wrappers: [
+    clientTracing(),
+    ...(config.micro.metrics ? [clientMetrics(metrics)] : []),
+    circuitBreakers({ metrics, logger }),
+    // Every call carries a credential for the account it acts for, signed by the gateway.
+    ...(config.micro.auth.enabled ? [clientAuth(createCredentialSigner({ issuer: "gateway", secret: config.micro.auth.secret }))] : []),
+  ],
 });
 const app = buildGateway({
   client,

@@ -12,7 +12,7 @@ import { generateKeyPair, jwtVerify } from "jose";
 import { ConfigError, EnvReader, createLogger } from "@gw/micro";
 import { buildGateway } from "../app.js";
 import type { App } from "../context.js";
-import { type AuthConfig, DEV_JWT_SECRET, RULES, USER_ID, USER_ROLES, bearerToken, readAuthConfig, secretAuth } from "./index.js";
+import { type AuthConfig, DEV_JWT_SECRET, RULES, bearerToken, readAuthConfig, secretAuth } from "./index.js";
 import { type Backends, assertForbidden, assertUnauthorized, startBackends } from "./testing.js";
 import { deadUrl, secretBytes, signToken, startJwksServer, unsignedToken } from "./testing-keys.js";
 
@@ -150,14 +150,14 @@ describe("auth - authorization", () => {
     assertForbidden(await call("DELETE", "/users/1", user1));
   });
 
-  test("auth - the verified identity reaches the service handler in call metadata", async (t) => {
+  test("auth - the verified identity reaches the service handler as the account of a signed credential", async (t) => {
     const token = await signToken({ sub: "1", roles: ["customer", "beta"] }, secretBytes(SECRET));
     let seen = 0;
-    backends.inspect = ({ metadata }) => {
+    backends.inspect = ({ metadata, account }) => {
       seen++;
-      assert.equal(metadata[USER_ID], "1");
-      assert.equal(metadata[USER_ROLES], "customer,beta");
+      assert.deepEqual(account, { id: "1", roles: ["customer", "beta"], issuer: "gateway" });
       assert.equal(metadata["request-id"], "trace-me-1");
+      assert.ok(!("user-id" in metadata) && !("user-roles" in metadata), "no identity travels as plain metadata");
     };
     t.after(() => (backends.inspect = undefined));
     const res = await app.inject({
@@ -170,12 +170,11 @@ describe("auth - authorization", () => {
     assert.equal(seen, 1);
   });
 
-  test("auth - without auth the gateway checks nothing and sends no identity", async () => {
+  test("auth - without user auth the gateway checks no token, and its calls act as the gateway itself", async () => {
     const open = gateway(undefined);
     assert.equal((await call("GET", "/users", undefined, undefined, open)).statusCode, 200);
     assert.equal((await call("POST", "/rpc", "garbage", { service: "users", endpoint: "UsersService.Get", request: { id: 1 } }, open)).statusCode, 200);
-    const last = backends.calls.at(-1);
-    assert.ok(last !== undefined && !(USER_ID in last.metadata) && !(USER_ROLES in last.metadata));
+    assert.deepEqual(backends.calls.at(-1)?.account, { id: "gateway", roles: [], issuer: "gateway" });
     await open.close();
   });
 

@@ -1,11 +1,11 @@
 /**
  * The caller's identity as the gateway verified it, and how it travels on: as a typed Fastify
- * request decoration for the gateway's own hooks, and as call metadata (`user-id`,
- * `user-roles`) for the services, which trust it because only the gateway faces clients.
+ * request decoration for the gateway's own hooks, and as the account of the gateway's calls, for
+ * which the gateway signs each call's credential, so the services can check ownership on an
+ * identity they can verify.
  */
-import { USER_ID, USER_ROLES } from "@gw/micro";
-
-export { USER_ID, USER_ROLES };
+import type { Account } from "@gw/micro";
+import { ADMIN_ROLE, isAdmin as accountIsAdmin } from "@gw/proto";
 
 /** Who made the request: the token's `sub` and `roles` claims. */
 export interface Identity {
@@ -28,8 +28,7 @@ declare module "fastify" {
   }
 }
 
-/** The only role the gateway's rules treat specially: it may do anything. */
-export const ADMIN_ROLE = "admin";
+export { ADMIN_ROLE };
 
 /**
  * Role names are joined with commas into one metadata value, so a role may not contain one;
@@ -60,11 +59,10 @@ export function identityOf(claims: { readonly sub?: unknown; readonly roles?: un
 }
 
 export function isAdmin(identity: Identity): boolean {
-  return identity.roles.includes(ADMIN_ROLE);
+  return accountIsAdmin(identity);
 }
 
-/** The metadata that carries `identity` to the services. */
-export function identityMetadata(identity: Identity | undefined): Record<string, string> {
-  if (identity === undefined) return {};
-  return { [USER_ID]: identity.sub, [USER_ROLES]: identity.roles.join(",") };
+/** The account the gateway's calls act for; undefined lets them act as the gateway itself. */
+export function accountOf(identity: Identity | undefined): Pick<Account, "id" | "roles"> | undefined {
+  return identity === undefined ? undefined : { id: identity.sub, roles: identity.roles };
 }

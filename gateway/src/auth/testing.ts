@@ -1,13 +1,15 @@
 /**
  * What the auth tests stand on: the three contracts served by real `Server`s over real HTTP
- * transports, registered in a `MemoryRegistry` and called through a real `Client`, so a request
- * crosses the gateway and the wire exactly as in production. Only storage is a stand-in: tiny
+ * transports, registered in a `MemoryRegistry` and called through a real `Client`, with signed
+ * call credentials on both sides, so a request crosses the gateway and the wire exactly as in
+ * production. Only storage is a stand-in: tiny
  * in-memory handlers, as the subject under test is the gateway's auth, not the services.
  * Also the assertions for the gateway's 401 and 403 answers.
  */
 import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
 import {
+  type Account,
   type HandlerContext,
   type HandlerOf,
   type Listener,
@@ -18,7 +20,11 @@ import {
   RoundRobinSelector,
   Server,
   type ServiceContract,
+  clientAuth,
+  createCredentialSigner,
+  createCredentialVerifier,
   notFound,
+  serverAuth,
 } from "@gw/micro";
 import { type Order, type Product, type User, orders, products, users } from "@gw/proto";
 import type { GatewayClient } from "../context.js";
@@ -27,7 +33,12 @@ import type { GatewayClient } from "../context.js";
 export interface SeenCall {
   readonly endpoint: string;
   readonly metadata: Metadata;
+  /** The account its credential verified for. */
+  readonly account: Account | undefined;
 }
+
+/** The secret the backends and the gateway's client share for call credentials. */
+export const CALL_SECRET = new TextEncoder().encode("the-auth-suite-call-credential-secret-32b");
 
 export interface Backends {
   readonly client: GatewayClient;
@@ -49,6 +60,7 @@ export async function startBackends(): Promise<Backends> {
       contracts: [users, products, orders] as const,
       selector: new RoundRobinSelector(registry),
       transport: transport.client(),
+      wrappers: [clientAuth(createCredentialSigner({ issuer: "gateway", secret: CALL_SECRET }))],
     }),
     registry,
     calls: [],
@@ -60,14 +72,15 @@ export async function startBackends(): Promise<Backends> {
     },
   };
   const seen = (context: HandlerContext): void => {
-    const call = { endpoint: context.endpoint, metadata: context.metadata };
+    const call = { endpoint: context.endpoint, metadata: context.metadata, account: context.account };
     backends.calls.push(call);
     backends.inspect?.(call);
   };
+  const verified = (name: string) => ({ name, wrappers: [serverAuth(createCredentialVerifier({ audience: name, secret: CALL_SECRET }))] });
   const servers = [
-    new Server({ name: "users" }).handle(users, recorded(usersHandler(), seen)),
-    new Server({ name: "products" }).handle(products, recorded(productsHandler(), seen)),
-    new Server({ name: "orders" }).handle(orders, recorded(ordersHandler(), seen)),
+    new Server(verified("users")).handle(users, recorded(usersHandler(), seen)),
+    new Server(verified("products")).handle(products, recorded(productsHandler(), seen)),
+    new Server(verified("orders")).handle(orders, recorded(ordersHandler(), seen)),
   ];
   for (const server of servers) {
     const listener = await transport.listen("127.0.0.1:0", server.serve);

@@ -11,6 +11,8 @@ import { clientMetrics, serverMetrics } from "./middleware/metrics.js";
 import { circuitBreakers } from "./middleware/breaker.js";
 import { clientTracing, serverTracing } from "./middleware/tracing.js";
 import { readTracingConfig, startTracing } from "./tracing/index.js";
+import { type AuthEnv, createCredentialSigner, createCredentialVerifier, readAuthEnv } from "./auth/index.js";
+import { clientAuth, serverAuth } from "./middleware/auth.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
@@ -45,6 +47,8 @@ export interface MicroEnv {
   readonly adminAddress: string;
   /** Prometheus instruments in the middleware; `METRICS=off` leaves them out. */
   readonly metrics: boolean;
+  /** Whether calls between programs carry and require signed credentials (`AUTH`). */
+  readonly auth: AuthEnv;
 }
 
 /** The machine-wide default, so every program on this machine finds the others, as mDNS would. */
@@ -79,6 +83,7 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
     logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     adminAddress: env.string("MICRO_ADMIN_ADDRESS", "127.0.0.1:0"),
     metrics: env.bool("METRICS", true),
+    auth: readAuthEnv(env),
   };
 }
 
@@ -119,14 +124,27 @@ export function newService(options: NewServiceOptions): Service {
   const logger = createLogger(options.name, config.logLevel);
   const metrics = new Metrics(options.name);
   const tracing = startTracing(options.name, loadConfig(options.name, readTracingConfig, options.env));
+  const auth = config.auth;
   const service = new Service({
     name: options.name,
     version: options.version,
     logger,
     metrics,
     adminAddress: config.adminAddress,
-    serverWrappers: [serverTracing(), serverLogging(logger), ...(config.metrics ? [serverMetrics(metrics)] : [])],
-    clientWrappers: [clientTracing(), ...(config.metrics ? [clientMetrics(metrics)] : []), circuitBreakers({ metrics, logger })],
+    authEnabled: auth.enabled,
+    // Auth innermost on both sides: a refused call is still traced, logged and counted.
+    serverWrappers: [
+      serverTracing(),
+      serverLogging(logger),
+      ...(config.metrics ? [serverMetrics(metrics)] : []),
+      ...(auth.enabled ? [serverAuth(createCredentialVerifier({ audience: options.name, secret: auth.secret }))] : []),
+    ],
+    clientWrappers: [
+      clientTracing(),
+      ...(config.metrics ? [clientMetrics(metrics)] : []),
+      circuitBreakers({ metrics, logger }),
+      ...(auth.enabled ? [clientAuth(createCredentialSigner({ issuer: options.name, secret: auth.secret }))] : []),
+    ],
     registry: registryFromEnv(config),
     transport: transportFromEnv(config),
     address: config.serverAddress,

@@ -3,6 +3,7 @@
  * re-exports what programs use.
  */
 export * from "./errors/index.js";
+export * from "./auth/index.js";
 export * from "./metadata/index.js";
 export * from "./contract/index.js";
 export * from "./codec/index.js";
@@ -41,4 +42,5 @@ export { serverLogging, traceIdOf } from "./middleware/logging.js";
 export { clientMetrics, serverMetrics } from "./middleware/metrics.js";
 export { circuitBreakers, type BreakerOptions } from "./middleware/breaker.js";
 export { clientTracing, serverTracing } from "./middleware/tracing.js";
+export { clientAuth, serverAuth } from "./middleware/auth.js";
 export * from "./tracing/index.js";

@@ -6,3 +6,4 @@ export * from "./common.js";
 export * from "./users.js";
 export * from "./products.js";
 export * from "./orders.js";
+export * from "./access.js";

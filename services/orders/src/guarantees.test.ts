@@ -2,19 +2,26 @@
  * What the orders service guarantees beyond the contract, on both databases: an Idempotency-Key
  * makes a create happen once (a retry returns the first answer, concurrent duplicates create one
  * order, another body with the same key is a 409), and an authenticated non-admin caller only
- * creates, reads, lists and cancels its own orders (the identity arrives in call metadata).
+ * creates, reads, lists and cancels its own orders, by the account its verified credential names
+ * (another user's order is "not found", as a missing one is).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pgliteKind, postgresKind } from "@gw/database/testing";
-import { type HandlerContext, IDEMPOTENCY_KEY, USER_ID, USER_ROLES } from "@gw/micro";
+import { type HandlerContext, IDEMPOTENCY_KEY } from "@gw/micro";
 import { handlerTesting } from "@gw/micro/testing";
+import { OrdersService } from "./handler.js";
 import { type Open, suiteOf } from "./testing.js";
 
 const { context, rejectsWith } = handlerTesting("orders", "OrdersService");
 
 function withMetadata(endpoint: string, metadata: Record<string, string>): HandlerContext {
   return { ...context(endpoint), metadata };
+}
+
+/** The context of a call whose credential verified for user `id` with `roles`, signed by the gateway. */
+function as(id: string, roles: string[], endpoint: string, metadata: Record<string, string> = {}): HandlerContext {
+  return { ...context(endpoint), metadata, account: { id, roles, issuer: "gateway" } };
 }
 
 async function orderCount(open: Awaited<ReturnType<Open>>): Promise<number> {
@@ -59,9 +66,10 @@ function idempotencyCases(kind: string, open: Open): void {
   test(`orders - keys are per caller: two users' equal keys do not collide (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
-    const as = (user: string) => withMetadata("Create", { [IDEMPOTENCY_KEY]: `shared-${kind}`, [USER_ID]: user, [USER_ROLES]: "" });
-    const one = await f.handler.Create({ user_id: 1, product_id: 100, amount: 1 }, as("1"));
-    const two = await f.handler.Create({ user_id: 2, product_id: 100, amount: 1 }, as("2"));
+    const handler = new OrdersService(f.store, f.peers.client, { authEnabled: true });
+    const key = { [IDEMPOTENCY_KEY]: `shared-${kind}` };
+    const one = await handler.Create({ user_id: 1, product_id: 100, amount: 1 }, as("1", [], "Create", key));
+    const two = await handler.Create({ user_id: 2, product_id: 100, amount: 1 }, as("2", [], "Create", key));
     assert.notEqual(one.order.id, two.order.id);
   });
 }
@@ -70,20 +78,31 @@ function ownershipCases(kind: string, open: Open): void {
   test(`orders - a user creates, reads, lists and cancels only its own orders; an admin any (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
-    const user = (endpoint: string) => withMetadata(endpoint, { [USER_ID]: "3", [USER_ROLES]: "user" });
-    const admin = (endpoint: string) => withMetadata(endpoint, { [USER_ID]: "99", [USER_ROLES]: "user,admin" });
-    const own = await f.handler.Create({ user_id: 3, product_id: 100, amount: 2 }, user("Create"));
-    const other = await f.handler.Create({ user_id: 1, product_id: 100, amount: 2 }, admin("Create"));
-    await rejectsWith(f.handler.Create({ user_id: 1, product_id: 100, amount: 2 }, user("Create")), 403, /another user/);
-    assert.deepEqual(await f.handler.Get({ id: own.order.id }, user("Get")), own);
-    await rejectsWith(f.handler.Get({ id: other.order.id }, user("Get")), 403, /not allowed/);
-    assert.ok((await f.handler.List({ user_id: 3 }, user("List"))).orders.every((o) => o.user_id === 3));
-    await rejectsWith(f.handler.List({ user_id: 1 }, user("List")), 403, /another user/);
-    await rejectsWith(f.handler.List({}, user("List")), 403, /user_id/);
-    await rejectsWith(f.handler.Cancel({ id: other.order.id }, user("Cancel")), 403, /not allowed/);
-    assert.equal((await f.handler.Get({ id: other.order.id }, admin("Get"))).order.status, "pending", "a refused cancel changed nothing");
-    assert.equal((await f.handler.Cancel({ id: own.order.id }, user("Cancel"))).order.status, "cancelled");
-    assert.equal((await f.handler.Cancel({ id: other.order.id }, admin("Cancel"))).order.status, "cancelled");
+    const handler = new OrdersService(f.store, f.peers.client, { authEnabled: true });
+    const user = (endpoint: string) => as("3", ["user"], endpoint);
+    const admin = (endpoint: string) => as("99", ["user", "admin"], endpoint);
+    const own = await handler.Create({ user_id: 3, product_id: 100, amount: 2 }, user("Create"));
+    const other = await handler.Create({ user_id: 1, product_id: 100, amount: 2 }, admin("Create"));
+    await rejectsWith(handler.Create({ user_id: 1, product_id: 100, amount: 2 }, user("Create")), 403, /another user/);
+    assert.deepEqual(await handler.Get({ id: own.order.id }, user("Get")), own);
+    await rejectsWith(handler.Get({ id: other.order.id }, user("Get")), 404, new RegExp(`^order ${other.order.id} not found$`));
+    await rejectsWith(handler.Get({ id: 999_999 }, user("Get")), 404, /^order 999999 not found$/);
+    assert.ok((await handler.List({ user_id: 3 }, user("List"))).orders.every((o) => o.user_id === 3));
+    await rejectsWith(handler.List({ user_id: 1 }, user("List")), 403, /another user/);
+    await rejectsWith(handler.List({}, user("List")), 403, /user_id/);
+    await rejectsWith(handler.Cancel({ id: other.order.id }, user("Cancel")), 404, /not found/);
+    assert.equal((await handler.Get({ id: other.order.id }, admin("Get"))).order.status, "pending", "a refused cancel changed nothing");
+    assert.equal((await handler.Cancel({ id: own.order.id }, user("Cancel"))).order.status, "cancelled");
+    assert.equal((await handler.Cancel({ id: other.order.id }, admin("Cancel"))).order.status, "cancelled");
+  });
+
+  test(`orders - with auth on, a call with no verified account is refused, whatever its metadata says (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const handler = new OrdersService(f.store, f.peers.client, { authEnabled: true });
+    const forged = withMetadata("Get", { "user-id": "1", "user-roles": "admin" });
+    await rejectsWith(handler.Get({ id: 1 }, forged), 401, /credential/);
+    await rejectsWith(handler.List({}, forged), 401, /credential/);
   });
 }
 

@@ -1,17 +1,16 @@
 /**
  * OrdersService: the seed's handler. `Create` verifies the user and the product over RPC (the
  * orders database holds neither) before it inserts, once per Idempotency-Key when one is given.
- * When the gateway authenticated the caller, a non-admin only sees and changes its own orders:
- * the gateway cannot check that for an order id, only this service knows whose order it is.
+ * With auth on, a non-admin only sees and changes its own orders, decided on the account its
+ * call credential vouches for: the gateway cannot check that for an order id, only this service
+ * knows whose order it is.
  */
 import {
-  type Caller,
   type Client,
   type HandlerContext,
   type HandlerOf,
   IDEMPOTENCY_KEY,
   type RequestOf,
-  callerOf,
   conflict,
   forbidden,
   isMicroError,
@@ -19,6 +18,7 @@ import {
   unprocessable,
 } from "@gw/micro";
 import { DEFAULT_LIST_LIMIT, type Order, type orders, type products, type users } from "@gw/proto";
+import { type Actor, actorOf, mayActFor } from "./access.js";
 import { KeyReusedError } from "./idempotency.js";
 import type { OrderStore } from "./store.js";
 
@@ -29,17 +29,23 @@ type Req<K extends keyof Api> = RequestOf<typeof orders, K>;
 
 export type OrdersClient = Client<readonly [typeof users, typeof products]>;
 
+export interface OrdersServiceOptions {
+  /** Whether calls arrive with verified accounts (`AUTH`); off, every caller may do anything. */
+  readonly authEnabled: boolean;
+}
+
 export class OrdersService implements Api {
   constructor(
     private readonly store: OrderStore,
     private readonly client: OrdersClient,
+    private readonly options: OrdersServiceOptions,
   ) {}
 
   async Create({ user_id, product_id, amount }: Req<"Create">, context: HandlerContext) {
-    const caller = callerOf(context.metadata);
-    mustOwn(caller, user_id, "create orders for another user");
+    const actor = this.actor(context);
+    if (!mayActFor(actor, user_id)) throw forbidden(ID, "not allowed to create orders for another user");
     const key = context.metadata[IDEMPOTENCY_KEY];
-    const id = key === undefined ? undefined : { scope: caller?.userId ?? "anonymous", key };
+    const id = key === undefined ? undefined : { scope: actor.kind === "user" ? actor.userId : "anyone", key };
     return reusedKeyIsConflict(async () => {
       const answered = id && (await this.store.answered(user_id, product_id, amount, id, context));
       if (answered) return { order: answered };
@@ -59,9 +65,9 @@ export class OrdersService implements Api {
   }
 
   async List({ user_id, limit, offset }: Req<"List">, context: HandlerContext) {
-    const caller = callerOf(context.metadata);
-    if (caller && !caller.admin && user_id === undefined) throw forbidden(ID, "user_id: is required to list orders");
-    if (user_id !== undefined) mustOwn(caller, user_id, "list another user's orders");
+    const actor = this.actor(context);
+    if (actor.kind === "user" && user_id === undefined) throw forbidden(ID, "user_id: is required to list orders");
+    if (user_id !== undefined && !mayActFor(actor, user_id)) throw forbidden(ID, "not allowed to list another user's orders");
     return { orders: await this.store.list(user_id, limit ?? DEFAULT_LIST_LIMIT, offset ?? 0, context) };
   }
 
@@ -74,18 +80,19 @@ export class OrdersService implements Api {
     throw conflict(ID, `order ${id} is ${order.status}; only pending orders can be cancelled`);
   }
 
-  /** The order, when it exists and the caller may see it. */
+  /**
+   * The order, when it exists and the caller may see it. Another user's order is "not found",
+   * exactly as a missing one, so order ids cannot be probed for existence.
+   */
   private async owned(id: number, context: HandlerContext): Promise<Order> {
     const order = await this.store.get(id, context);
-    if (!order) throw notFound(ID, `order ${id} not found`);
-    mustOwn(callerOf(context.metadata), order.user_id, `access order ${id}`);
+    if (!order || !mayActFor(this.actor(context), order.user_id)) throw notFound(ID, `order ${id} not found`);
     return order;
   }
-}
 
-/** Without a caller (auth off) everything is allowed; an admin may act for anyone. */
-function mustOwn(caller: Caller | undefined, userId: number, action: string): void {
-  if (caller && !caller.admin && caller.userId !== String(userId)) throw forbidden(ID, `not allowed to ${action}`);
+  private actor(context: HandlerContext): Actor {
+    return actorOf(context.account, this.options.authEnabled);
+  }
 }
 
 /** A 404 from the owner of the referenced record makes the order unprocessable (422). */

@@ -16,5 +16,6 @@ const db = await openServiceDatabase({
 });
 const expiry = startKeyExpiry(db, keyExpiry, service.logger);
 service.onStop(async () => expiry.stop());
-service.handle(orders, new OrdersService(new OrderStore(db), service.client([users, products] as const)));
+const client = service.client([users, products] as const);
+service.handle(orders, new OrdersService(new OrderStore(db), client, { authEnabled: service.authEnabled }));
 await service.run();

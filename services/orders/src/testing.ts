@@ -141,7 +141,7 @@ export function suiteOf(kind: DatabaseKind): Open {
       await migrate(db, MIGRATIONS);
       const peers = await startPeers(usersDb, productsDb);
       const store = new OrderStore(db);
-      return { db, store, handler: new OrdersService(store, peers.client), peers };
+      return { db, store, handler: new OrdersService(store, peers.client, { authEnabled: false }), peers };
     })();
     return opened;
   };

@@ -5,24 +5,20 @@
  * later ones get a clean 503, the process exits 0).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { LocalRegistry } from "@gw/micro";
-import { ROOT, System } from "./harness.js";
+import { System } from "./harness.js";
+import { mintToken } from "./tokens.js";
 import { isWireError, send } from "./http.js";
 
 type Json = Record<string, unknown>;
 
 const SECRET = "e2e-secret-that-is-at-least-32-bytes-long";
+const CALL_SECRET = "e2e-call-credential-secret-of-32-bytes+";
 const RATE_LIMIT = 30;
 
-async function token(sub: string, ...roles: string[]): Promise<string> {
-  const args = [join(ROOT, "scripts", "token.mjs"), "--sub", sub, ...roles.flatMap((r) => ["--role", r])];
-  const { stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, AUTH_JWT_SECRET: SECRET } });
-  return stdout.trim();
-}
+const token = (sub: string, ...roles: string[]) => mintToken(SECRET, sub, ...roles);
 
 describe("production mode - embedded, AUTH=on", () => {
   let system: System;
@@ -34,7 +30,7 @@ describe("production mode - embedded, AUTH=on", () => {
   before(async () => {
     [user1, user2, admin] = await Promise.all([token("1", "customer"), token("2", "customer"), token("99", "admin")]);
     system = await System.start({
-      env: { AUTH: "on", AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: String(RATE_LIMIT), RATE_LIMIT_WINDOW_MS: "1000", LOG_LEVEL: "info" },
+      env: { AUTH: "on", AUTH_JWT_SECRET: SECRET, MICRO_AUTH_SECRET: CALL_SECRET, RATE_LIMIT_MAX: String(RATE_LIMIT), RATE_LIMIT_WINDOW_MS: "1000", LOG_LEVEL: "info" },
     });
   });
   after(async () => {
@@ -49,13 +45,18 @@ describe("production mode - embedded, AUTH=on", () => {
     assert.ok(isWireError(await send(system.url, "GET", "/users/2", undefined, as(user1)), 403));
   });
 
-  test("auth - the identity reaches the orders service: a user cannot cancel another's order", async () => {
+  test("auth - the identity reaches the orders service: another user's order is not found, as a missing one", async () => {
     const created = await send(system.url, "POST", "/orders", { user_id: 1, product_id: 100, amount: 1 }, as(user1));
     assert.equal(created.status, 201, created.text);
     const id = ((created.body as Json).order as Json).id;
     const refused = await send(system.url, "POST", `/orders/${String(id)}/cancel`, undefined, as(user2));
-    assert.ok(isWireError(refused, 403), refused.text);
+    assert.ok(isWireError(refused, 404), refused.text);
     assert.equal((refused.body as Json).id, "orders", "refused by the service, which knows the owner");
+    const read = await send(system.url, "GET", `/orders/${String(id)}`, undefined, as(user2));
+    const missing = await send(system.url, "GET", "/orders/999999", undefined, as(user2));
+    assert.ok(isWireError(read, 404) && isWireError(missing, 404));
+    assert.equal((read.body as Json).detail, `order ${String(id)} not found`);
+    assert.equal((missing.body as Json).detail, "order 999999 not found");
     assert.equal((await send(system.url, "POST", `/orders/${String(id)}/cancel`, undefined, as(admin))).status, 200);
   });
 

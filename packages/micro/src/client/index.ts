@@ -6,6 +6,7 @@
  * timeout). Deadlines travel as numbers, never as AbortSignals: on Node 20 a controller and a
  * listener cost about ten times a setTimeout and clearTimeout, on every call.
  */
+import type { Account } from "../auth/index.js";
 import { type Codec, jsonCodec } from "../codec/index.js";
 import type { ApiMap, ApiOf, ServiceContract } from "../contract/index.js";
 import { endpointName } from "../contract/index.js";
@@ -52,6 +53,8 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   readonly metadata?: Metadata;
   readonly retries?: number;
+  /** Who the call acts for; by default the context's account, else the calling program itself. */
+  readonly account?: Pick<Account, "id" | "roles"> | undefined;
 }
 
 type Req<A extends ApiMap, S extends keyof A, E extends keyof A[S]> = A[S][E]["request"];
@@ -121,6 +124,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
       retries: options.retries ?? this.options.retries ?? DEFAULT_RETRIES,
       idempotent: this.idempotent.has(`${service}\u0000${endpoint}`),
       encoded,
+      account: options.account ?? parent?.account,
     });
   }
 

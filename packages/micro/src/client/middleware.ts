@@ -2,6 +2,7 @@
  * Client middleware: `(next) => invoke` wrappers around every outgoing call, outermost first,
  * for logging, metrics, tracing and circuit breaking.
  */
+import type { Account } from "../auth/index.js";
 import type { Metadata } from "../metadata/index.js";
 
 /** One outgoing call as it passes through the wrappers. */
@@ -18,6 +19,8 @@ export interface ClientCall {
   readonly idempotent: boolean;
   /** Answer with the response body as encoded (bytes), not decoded: for callers that forward it. */
   readonly encoded?: boolean;
+  /** Who the call acts for; the auth middleware signs its credential for this account. */
+  readonly account?: Pick<Account, "id" | "roles"> | undefined;
 }
 
 export type Invoke = (call: ClientCall) => Promise<unknown>;

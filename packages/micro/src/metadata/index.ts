@@ -2,30 +2,15 @@
  * Metadata and the call context: what travels with every call besides its body.
  * Keys are lower-case header-like names; values are strings, as in go-micro's metadata.
  */
+import type { Account } from "../auth/index.js";
 
 export type Metadata = Readonly<Record<string, string>>;
 
 /** Well-known metadata keys. */
 export const REQUEST_ID = "request-id";
 export const TRACEPARENT = "traceparent";
-/** The authenticated caller, set by the gateway: the token's `sub` and its roles, comma-joined. */
-export const USER_ID = "user-id";
-export const USER_ROLES = "user-roles";
 /** The client's Idempotency-Key for a create. */
 export const IDEMPOTENCY_KEY = "idempotency-key";
-
-/** Who is calling, when the gateway authenticated them; undefined when auth is off. */
-export interface Caller {
-  readonly userId: string;
-  readonly admin: boolean;
-}
-
-export function callerOf(metadata: Metadata): Caller | undefined {
-  const userId = metadata[USER_ID];
-  if (userId === undefined) return undefined;
-  const roles = (metadata[USER_ROLES] ?? "").split(",");
-  return { userId, admin: roles.includes("admin") };
-}
 
 /**
  * What a handler receives beside its request, and what a nested call takes as its parent:
@@ -37,6 +22,11 @@ export interface CallContext {
   readonly deadline: number;
   /** Aborts when the deadline passes or the call is cancelled. */
   readonly signal: AbortSignal;
+  /**
+   * Who the call acts for, as its verified credential says; undefined when auth is off. Nested
+   * calls made with this context act for the same account.
+   */
+  readonly account?: Account | undefined;
 }
 
 export function remainingMs(context: CallContext, now = Date.now()): number {

@@ -3,6 +3,7 @@
  * against the endpoint's schema, runs the handler within the propagated deadline and encodes
  * the result, or the wire error.
  */
+import type { Account } from "../auth/index.js";
 import { type Codec, CodecError, jsonCodec } from "../codec/index.js";
 import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
 import {
@@ -119,6 +120,7 @@ class IncomingCall implements ServerCall {
   readonly deadline: number;
   readonly body: Uint8Array;
   request: unknown = undefined;
+  account: Account | undefined = undefined;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
 

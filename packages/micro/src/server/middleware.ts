@@ -2,6 +2,7 @@
  * Server middleware: `(next) => dispatch` wrappers around every call, outermost first,
  * for logging, metrics, tracing and auth checks.
  */
+import type { Account } from "../auth/index.js";
 import type { HandlerContext } from "../contract/index.js";
 import type { Metadata } from "../metadata/index.js";
 
@@ -13,6 +14,8 @@ export interface ServerCall extends HandlerContext {
   readonly body: Uint8Array;
   /** The decoded, validated request, set once validation passed. */
   request: unknown;
+  /** Set by the auth middleware once the call's credential verified. */
+  account: Account | undefined;
 }
 
 export type Dispatch = (call: ServerCall) => Promise<unknown>;

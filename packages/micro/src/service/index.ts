@@ -43,6 +43,12 @@ export interface ServiceOptions {
   readonly adminAddress?: string | undefined;
   /** @default a new registry for this program */
   readonly metrics?: Metrics;
+  /**
+   * Whether its wrappers verify every incoming call's credential (`AUTH`). Handlers that decide
+   * by the caller's account read this, so a missing account is never taken to mean "auth is off".
+   * @default false
+   */
+  readonly authEnabled?: boolean;
 }
 
 export class Service {
@@ -52,6 +58,7 @@ export class Service {
   /** Checks that must pass for this node to be registered; the registry's reachability is one. */
   readonly readiness = new Readiness();
   readonly metrics: Metrics;
+  readonly authEnabled: boolean;
   private listener: Listener | undefined;
   private registration: Registration | undefined;
   private registrar: Registrar | undefined;
@@ -70,6 +77,7 @@ export class Service {
     });
     this.callerRegistry = new CachedRegistry(options.registry);
     this.metrics = options.metrics ?? new Metrics(options.name);
+    this.authEnabled = options.authEnabled ?? false;
     this.readiness.add("registry", () => options.registry.ping());
     this.readiness.add("shutdown", async () => {
       if (this.stopping) throw new Error("stopping");

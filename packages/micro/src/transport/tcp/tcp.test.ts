@@ -66,7 +66,7 @@ it("tcp transport - the reader cuts the same frames out of any chunking, skippin
 });
 
 it("tcp transport - MICRO_TRANSPORT=tcp selects it", () => {
-  assert.equal(transportFromEnv(readMicroEnv(new EnvReader({ MICRO_TRANSPORT: "tcp" }))).name, "tcp");
+  assert.equal(transportFromEnv(readMicroEnv(new EnvReader({ MICRO_TRANSPORT: "tcp", AUTH: "off" }))).name, "tcp");
 });
 
 it("tcp transport - a node killed mid-call fails that call with ConnectionLostError at once; the next call reconnects", async (t) => {
