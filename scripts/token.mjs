@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Prints a development JWT for the gateway (HS256), signed with AUTH_JWT_SECRET from the
- * environment or, when that is unset, with the development secret `npm start` gives the gateway.
+ * Prints a JWT for the gateway (HS256), signed with AUTH_JWT_SECRET from the environment. It
+ * refuses to sign without one: a token signed with a secret the gateway does not hold is useless,
+ * and one signed with a secret everyone knows is dangerous.
  *
  *   npm run -s token -- --sub 1 --role admin [--role x] [--ttl 3600]
  *
@@ -12,8 +13,6 @@
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 
-/** The same string as DEV_JWT_SECRET in gateway/src/auth/config.ts; keep the two equal. */
-const DEV_JWT_SECRET = "gateway-development-secret-do-not-use-in-production";
 const MIN_SECRET_BYTES = 32;
 const DEFAULT_TTL_SEC = 3600;
 const ROLE = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -22,7 +21,7 @@ const USAGE = `usage: npm run -s token -- --sub <subject> [--role <role>]... [--
   --sub   the token's subject: a user id such as 1, or a service account name
   --role  a role to grant (repeatable); admin may do anything
   --ttl   lifetime in seconds (default ${DEFAULT_TTL_SEC})
-signs with AUTH_JWT_SECRET, or the development secret when it is unset`;
+signs with AUTH_JWT_SECRET (at least ${MIN_SECRET_BYTES} bytes), the gateway's secret`;
 
 function fail(message) {
   process.stderr.write(`token: ${message}\n${USAGE}\n`);
@@ -59,8 +58,8 @@ function readArgs(argv) {
 }
 
 function secretKey() {
-  const configured = process.env.AUTH_JWT_SECRET?.trim();
-  const secret = configured === undefined || configured === "" ? DEV_JWT_SECRET : configured;
+  const secret = process.env.AUTH_JWT_SECRET?.trim();
+  if (secret === undefined || secret === "") fail("AUTH_JWT_SECRET is not set: set it to the gateway's secret");
   const bytes = new TextEncoder().encode(secret);
   if (bytes.length < MIN_SECRET_BYTES) fail(`AUTH_JWT_SECRET: expected at least ${MIN_SECRET_BYTES} bytes, got ${bytes.length}`);
   return bytes;

@@ -51,7 +51,7 @@ export function observability(app: App, metrics: Metrics | undefined): void {
     done();
   });
   if (!metrics) return;
-  app.get("/metrics", { config: { auth: "public" } }, async (_request, reply) => {
+  app.get("/metrics", async (_request, reply) => {
     return reply.header("content-type", metrics.contentType).send(await metrics.text());
   });
 }

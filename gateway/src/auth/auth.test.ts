@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
 import { generateKeyPair, jwtVerify } from "jose";
-import { ConfigError, EnvReader, createLogger } from "@gw/micro";
+import { ConfigError, EnvReader, Metrics, createLogger } from "@gw/micro";
 import { buildGateway } from "../app.js";
 import type { App } from "../context.js";
 import { type AuthConfig, DEV_JWT_SECRET, RULES, bearerToken, readAuthConfig, secretAuth } from "./index.js";
@@ -60,6 +60,31 @@ describe("auth - authentication", () => {
   test("auth - an expired token is 401 invalid_token saying so, without echoing the token", async () => {
     const expired = await signToken({ sub: "1" }, secretBytes(SECRET), { expiresInSec: -60 });
     assertUnauthorized(await call("GET", "/users/1", expired), /the token has expired/, expired);
+  });
+
+  test("auth - a token without exp, or living longer than the maximum, is 401", async () => {
+    const key = secretBytes(SECRET);
+    assertUnauthorized(await call("GET", "/users/1", await signToken({ sub: "1" }, key, { noExpiry: true })), /the token has no valid expiry \(exp\)/);
+    const year2100 = await signToken({ sub: "1" }, key, { expiresInSec: Math.floor(Date.UTC(2100, 0, 1) / 1000 - Date.now() / 1000) });
+    assertUnauthorized(await call("GET", "/users/1", year2100), /the token's lifetime exceeds the maximum this gateway accepts/);
+    const day = 24 * 3600;
+    // 23 h left, but issued 2 h ago: 25 h in all.
+    const longLived = await signToken({ sub: "1" }, key, { expiresInSec: day - 3600, issuedAgoSec: 7200 });
+    assertUnauthorized(await call("GET", "/users/1", longLived), /the token's lifetime exceeds the maximum this gateway accepts/);
+    assert.equal((await call("GET", "/users/1", await signToken({ sub: "1" }, key, { expiresInSec: day - 60 }))).statusCode, 200);
+    const hour = gateway({ ...secretAuth(SECRET), maxTokenLifetimeSec: 3600 } as AuthConfig);
+    assertUnauthorized(await call("GET", "/users/1", await signToken({ sub: "1" }, key, { expiresInSec: 7200 }), undefined, hour), /the token's lifetime exceeds the maximum this gateway accepts/);
+    await hour.close();
+  });
+
+  test("auth - /metrics is for admins when auth is on", async () => {
+    const metered = buildGateway({ client: backends.client, registry: backends.registry, logger, auth: secretAuth(SECRET), metrics: new Metrics("gateway") });
+    assertUnauthorized(await call("GET", "/metrics", undefined, undefined, metered));
+    assertForbidden(await call("GET", "/metrics", user1, undefined, metered));
+    const scraped = await call("GET", "/metrics", admin, undefined, metered);
+    assert.equal(scraped.statusCode, 200);
+    assert.match(scraped.body, /# TYPE /);
+    await metered.close();
   });
 
   test("auth - a token signed with another secret is 401", async () => {
@@ -222,9 +247,32 @@ describe("auth - keys and configuration", () => {
     const short = "too-short-secret";
     assert.throws(() => readAuthConfig(new EnvReader({ AUTH_JWT_SECRET: short })), (e: unknown) => e instanceof ConfigError && !e.message.includes(short));
     assert.throws(() => readAuthConfig(new EnvReader({ AUTH_JWT_SECRET: SECRET, AUTH_JWKS_URL: "https://id.example/jwks" })), ConfigError);
-    assert.throws(() => readAuthConfig(new EnvReader({ AUTH_JWT_SECRET: DEV_JWT_SECRET, NODE_ENV: "production" })), ConfigError);
     const jwks = readAuthConfig(new EnvReader({ AUTH_JWKS_URL: "https://id.example/jwks", AUTH_ISSUER: "https://id.example" }));
-    assert.deepEqual(jwks, { enabled: true, key: { kind: "jwks", url: "https://id.example/jwks" }, issuer: "https://id.example", audience: undefined });
+    assert.deepEqual(jwks, { enabled: true, key: { kind: "jwks", url: "https://id.example/jwks" }, issuer: "https://id.example", audience: undefined, maxTokenLifetimeSec: 86_400 });
+  });
+
+  test("auth - the development secret is refused unless the gateway listens on loopback, whatever NODE_ENV says", () => {
+    for (const HOST of ["0.0.0.0", "::", "192.168.1.20", "gateway.example"]) {
+      for (const NODE_ENV of ["development", "production", ""]) {
+        assert.throws(() => readAuthConfig(new EnvReader({ AUTH_JWT_SECRET: DEV_JWT_SECRET, HOST, NODE_ENV })), (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, /AUTH_JWT_SECRET: expected a secret of your own: the development secret is public/);
+          return true;
+        });
+      }
+    }
+    for (const HOST of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]", ""]) {
+      assert.equal(readAuthConfig(new EnvReader({ AUTH_JWT_SECRET: DEV_JWT_SECRET, HOST })).enabled, true, HOST);
+    }
+  });
+
+  test("auth - AUTH_MAX_TOKEN_LIFETIME takes a duration, 24 h by default", () => {
+    const lifetime = (value: string | undefined) => {
+      const config = readAuthConfig(new EnvReader({ AUTH_JWT_SECRET: SECRET, AUTH_MAX_TOKEN_LIFETIME: value }));
+      return config.enabled ? config.maxTokenLifetimeSec : undefined;
+    };
+    assert.deepEqual([lifetime(undefined), lifetime("3600"), lifetime("90m"), lifetime("12h"), lifetime("2d")], [86_400, 3600, 5400, 43_200, 172_800]);
+    for (const bad of ["0", "-1", "1y", "soon", "1.5h"]) assert.throws(() => lifetime(bad), ConfigError, bad);
   });
 
   test("auth - bearerToken reads RFC 6750 credentials and nothing else", () => {
@@ -235,16 +283,18 @@ describe("auth - keys and configuration", () => {
     assert.equal(bearerToken("Bearer a,b"), "");
   });
 
-  test("auth - the token script prints a development token that the gateway accepts", async () => {
-    const env = { ...process.env, AUTH_JWT_SECRET: "", AUTH_ISSUER: "", AUTH_AUDIENCE: "" };
+  test("auth - the token script signs with AUTH_JWT_SECRET, and refuses to sign without it", async () => {
+    const env = { ...process.env, AUTH_JWT_SECRET: SECRET, AUTH_ISSUER: "", AUTH_AUDIENCE: "" };
     const run = spawnSync(process.execPath, ["scripts/token.mjs", "--sub", "1", "--role", "admin"], { cwd: ROOT, env, encoding: "utf8" });
     assert.equal(run.status, 0, run.stderr);
     const token = run.stdout.trim();
-    const { payload } = await jwtVerify(token, secretBytes(DEV_JWT_SECRET), { algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, secretBytes(SECRET), { algorithms: ["HS256"] });
     assert.deepEqual([payload.sub, payload.roles], ["1", ["admin"]]);
-    const dev = gateway(secretAuth(DEV_JWT_SECRET));
-    assert.equal((await call("GET", "/users", token, undefined, dev)).statusCode, 200);
-    await dev.close();
+    assert.equal((await call("GET", "/users", token)).statusCode, 200);
+    const unset = spawnSync(process.execPath, ["scripts/token.mjs", "--sub", "1"], { cwd: ROOT, env: { ...env, AUTH_JWT_SECRET: "" }, encoding: "utf8" });
+    assert.equal(unset.status, 2);
+    assert.equal(unset.stdout, "");
+    assert.match(unset.stderr, /^token: AUTH_JWT_SECRET is not set/);
     const bad = spawnSync(process.execPath, ["scripts/token.mjs", "--ttl", "soon"], { cwd: ROOT, env, encoding: "utf8" });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--sub is required[\s\S]*usage:/);

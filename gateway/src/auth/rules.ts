@@ -49,7 +49,8 @@ export function ownUser(part: Part, field: string, what: string): Check {
 export const RULES: Readonly<Record<string, Rule>> = {
   "GET /health": "public",
   "GET /ready": "public",
-  "GET /metrics": "public",
+  // What runs and how much of it: not for every caller.
+  "GET /metrics": adminOnly,
 
   "GET /users": ownUser("query", "id", "reading users"),
   "GET /users/:id": ownUser("params", "id", "reading a user"),

@@ -12,6 +12,10 @@ export interface TokenOptions {
   readonly alg?: string;
   /** Seconds from now; negative for an expired token. @default 300 */
   readonly expiresInSec?: number;
+  /** Leave `exp` out altogether. */
+  readonly noExpiry?: boolean;
+  /** Seconds ago the token says it was issued. @default 0 */
+  readonly issuedAgoSec?: number;
   readonly kid?: string;
 }
 
@@ -19,11 +23,9 @@ export interface TokenOptions {
 export async function signToken(claims: JWTPayload, key: Uint8Array | CryptoKey, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: options.alg ?? "HS256", typ: "JWT", ...(options.kid !== undefined ? { kid: options.kid } : {}) };
-  return new SignJWT(claims)
-    .setProtectedHeader(header)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (options.expiresInSec ?? 300))
-    .sign(key);
+  const jwt = new SignJWT(claims).setProtectedHeader(header).setIssuedAt(now - (options.issuedAgoSec ?? 0));
+  if (options.noExpiry !== true) jwt.setExpirationTime(now + (options.expiresInSec ?? 300));
+  return jwt.sign(key);
 }
 
 /** An HS256 key from a string secret, as the gateway derives it. */

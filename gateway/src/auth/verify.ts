@@ -6,7 +6,7 @@
  */
 import { type KeyObject, createSecretKey } from "node:crypto";
 import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from "jose";
-import { CLOCK_TOLERANCE_SEC, JWKS_ALGORITHMS, SECRET_ALGORITHMS, type AuthConfig } from "./config.js";
+import { CLOCK_TOLERANCE_SEC, DEFAULT_MAX_TOKEN_LIFETIME_SEC, JWKS_ALGORITHMS, SECRET_ALGORITHMS, type AuthConfig } from "./config.js";
 import { type Identity, claimsProblem, identityOf } from "./identity.js";
 
 /** How long a JWKS fetch may take before the request fails with 503. */
@@ -39,9 +39,13 @@ export function createVerifier(config: Enabled): Verifier {
           cooldownDuration: JWKS_COOLDOWN_MS,
           cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
         });
+  const clockToleranceSec = config.clockToleranceSec ?? CLOCK_TOLERANCE_SEC;
+  const maxLifetimeSec = config.maxTokenLifetimeSec ?? DEFAULT_MAX_TOKEN_LIFETIME_SEC;
   const options = {
     algorithms: [...(config.key.kind === "secret" ? SECRET_ALGORITHMS : JWKS_ALGORITHMS)],
-    clockTolerance: config.clockToleranceSec ?? CLOCK_TOLERANCE_SEC,
+    clockTolerance: clockToleranceSec,
+    // A token that never expires is good forever once stolen.
+    requiredClaims: ["exp"],
     ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
     ...(config.audience !== undefined ? { audience: config.audience } : {}),
   };
@@ -53,10 +57,18 @@ export function createVerifier(config: Enabled): Verifier {
     } catch (error) {
       return failure(error, remote);
     }
-    const problem = claimsProblem(payload);
+    const problem = claimsProblem(payload) ?? lifetimeProblem(payload, maxLifetimeSec + clockToleranceSec);
     if (problem !== undefined) return { ok: false, kind: "invalid", description: problem };
     return { ok: true, identity: identityOf(payload), ...epochMs("expiresAt", payload.exp), ...epochMs("notBefore", payload.nbf) };
   };
+}
+
+/** Why a verified token lives too long: `exp` too far ahead of now, or of its own `iat`. */
+function lifetimeProblem(payload: Record<string, unknown>, maxSec: number): string | undefined {
+  const exp = payload.exp as number;
+  const nowSec = Date.now() / 1000;
+  const tooLong = exp - nowSec > maxSec || (typeof payload.iat === "number" && exp - payload.iat > maxSec);
+  return tooLong ? "the token's lifetime exceeds the maximum this gateway accepts" : undefined;
 }
 
 /** A NumericDate claim (seconds) as `{ [name]: epoch ms }`, or nothing when it is absent. */
@@ -77,6 +89,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
 };
 
 const CLAIM_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  exp: "the token has no valid expiry (exp)",
   nbf: "the token is not valid yet",
   iat: "the token's issue time is invalid",
   iss: "the token's issuer is not accepted",

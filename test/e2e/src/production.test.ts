@@ -96,8 +96,10 @@ describe("production mode - embedded, AUTH=on", () => {
     assert.deepEqual({ endpoint: rpc.endpoint, code: rpc.code, traceId: rpc.traceId }, { endpoint: "UsersService.Get", code: 200, traceId: request.traceId });
   });
 
-  test("metrics - the gateway and every service serve Prometheus text with their series", async () => {
-    const gateway = await send(system.url, "GET", "/metrics");
+  test("metrics - the gateway (to admins) and every service serve Prometheus text with their series", async () => {
+    assert.ok(isWireError(await send(system.url, "GET", "/metrics"), 401));
+    assert.ok(isWireError(await send(system.url, "GET", "/metrics", undefined, as(user1)), 403));
+    const gateway = await send(system.url, "GET", "/metrics", undefined, as(admin));
     assert.equal(gateway.status, 200);
     for (const series of ["http_requests_total{", "http_request_duration_seconds_bucket{", "micro_client_requests_total{", "micro_client_breaker_state{", "nodejs_eventloop_lag_seconds"]) {
       assert.ok(gateway.text.includes(series), `gateway /metrics has ${series}`);

@@ -24,10 +24,10 @@ export function entrypointPrograms(): ReadonlyMap<string, string> {
   return new Map([...source.matchAll(/^\s*(\w+): "\.\.\/(.+)\/dist\/main\.js",$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 }
 
-/** The secret `npm run token` signs with when AUTH_JWT_SECRET is unset. */
+/** The public development secret, which the gateway accepts on loopback only. */
 export function developmentJwtSecret(): string {
-  const match = /const DEV_JWT_SECRET = "([^"]+)";/.exec(readText("scripts", "token.mjs"));
-  assert.ok(match?.[1], "scripts/token.mjs declares DEV_JWT_SECRET");
+  const match = /const DEV_JWT_SECRET = "([^"]+)";/.exec(readText("gateway", "src", "auth", "config.ts"));
+  assert.ok(match?.[1], "gateway/src/auth/config.ts declares DEV_JWT_SECRET");
   return match[1];
 }
 
