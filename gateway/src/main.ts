@@ -41,7 +41,7 @@ const registry = registryFromEnv(config.micro);
 const cached = new CachedRegistry(registry);
 const client = new Client({
   contracts: [users, products, orders] as const,
-  selector: new RoundRobinSelector(cached),
+  selector: new RoundRobinSelector(cached, { onChange: metrics.nodeStateChanged }),
   transport: transportFromEnv(config.micro).client(),
   timeoutMs: config.micro.clientTimeoutMs,
   wrappers: [

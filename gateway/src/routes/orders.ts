@@ -11,7 +11,8 @@ export function orderRoutes(app: App, { client }: GatewayDeps): void {
     const options = callOptions(req);
     const key = idempotencyKey(req.headers["idempotency-key"]);
     const metadata: Metadata = key === undefined ? options.metadata ?? {} : { ...options.metadata, [IDEMPOTENCY_KEY]: key };
-    return forward(reply, client.callEncoded("orders", "OrdersService.Create", req.body, { ...options, metadata }), 201);
+    // With a key, the orders service answers a repeat with the first order: safe to retry on another node.
+    return forward(reply, client.callEncoded("orders", "OrdersService.Create", req.body, { ...options, metadata, idempotent: key !== undefined }), 201);
   });
 
   app.get("/orders", { schema: { querystring: OrdersQuery } }, async (req, reply) => {

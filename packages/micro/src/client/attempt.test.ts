@@ -13,7 +13,7 @@ import { defineService } from "../contract/index.js";
 import { MicroError, unavailable } from "../errors/index.js";
 import type { Node } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
-import { RoundRobinSelector, type Selector } from "../selector/index.js";
+import { type Outcome, RoundRobinSelector, type Selector } from "../selector/index.js";
 import { Server } from "../server/index.js";
 import { HttpTransport } from "../transport/http/index.js";
 import { CallTimeoutError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
@@ -28,9 +28,13 @@ const api = defineService({
   },
 });
 
-async function setup() {
+async function setup(selector = (registry: MemoryRegistry) => new RoundRobinSelector(registry)) {
   const sockets = new Set<Socket>();
-  const silent = createServer((socket) => void sockets.add(socket));
+  let silentCalls = 0;
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("data", () => silentCalls++);
+  });
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   const server = new Server({ name: "api" }).handle(api, { Read: async () => ({ by: "healthy" }), Write: async () => ({ by: "healthy" }) });
   const listener = await new HttpTransport().listen("127.0.0.1:0", server.serve);
@@ -38,7 +42,7 @@ async function setup() {
   const node = (id: string, address: string) => ({ id, address, metadata: {} });
   // "a-silent" sorts first, so round robin tries it first.
   await registry.register({ name: "api", version: "1", endpoints: [], nodes: [node("a-silent", `127.0.0.1:${(silent.address() as { port: number }).port}`), node("b-healthy", listener.address)] }, { ttlMs: 60_000 });
-  const client = new Client({ contracts: [api] as const, selector: new RoundRobinSelector(registry), transport: new HttpTransport().client(), timeoutMs: 2000, attemptTimeoutMs: 200 });
+  const client = new Client({ contracts: [api] as const, selector: selector(registry), transport: new HttpTransport().client(), timeoutMs: 2000, attemptTimeoutMs: 200 });
   after(async () => {
     await client.close();
     for (const s of sockets) s.destroy();
@@ -46,7 +50,7 @@ async function setup() {
     await listener.close(0);
     await registry.close();
   });
-  return client;
+  return Object.assign(client, { silentCalls: () => silentCalls });
 }
 
 describe("client attempts", () => {
@@ -66,12 +70,24 @@ describe("client attempts", () => {
     assert.ok(error instanceof MicroError && error.code === 504, String(error));
     assert.ok(took >= 1900 && took < 4000, `the deadline, not an attempt timeout: ${Math.round(took)} ms`);
   });
+
+  it("client - a silent node is ejected after its attempts time out, and later calls go straight to the other", async () => {
+    const states: string[] = [];
+    const client = await setup((registry) => new RoundRobinSelector(registry, { onChange: (_s, node, state) => states.push(`${node}:${state}`) }));
+    const first = await Promise.all(Array.from({ length: 8 }, () => client.call("api", "Api.Read", {})));
+    assert.ok(first.every((r) => r.by === "healthy"));
+    assert.deepEqual(states, ["a-silent:ejected"]);
+    const before = client.silentCalls();
+    for (let i = 0; i < 20; i++) await client.call("api", "Api.Read", {});
+    assert.equal(client.silentCalls(), before, "a call reached the ejected node");
+    assert.deepEqual(states, ["a-silent:ejected"]);
+  });
 });
 
 /** How a scripted node ends a call: answers, times out when its timeoutMs passes, or at once. */
 type Behaviour = "answers" | "silent" | "times-out-at-once";
 
-/** Nodes tried in the order given; every request and every markFailed is recorded. */
+/** Nodes tried in the order given; every request and every failure reported to the selector is recorded. */
 function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number; attemptTimeoutMs: number; retries?: number }) {
   const sent: Array<{ node: string; timeoutMs: number }> = [];
   const failed: string[] = [];
@@ -79,18 +95,19 @@ function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number
     async select(service, exclude) {
       const id = Object.keys(nodes).find((candidate) => !exclude?.has(candidate));
       if (id === undefined) throw unavailable(service, "no node left");
-      return { id, address: id, metadata: {} };
+      return { node: { id, address: id, metadata: {} }, others: Object.keys(nodes).filter((n) => n !== id && !exclude?.has(n)).length };
     },
-    markFailed: (node: Node) => void failed.push(node.id),
+    report: (_service: string, node: Node, outcome: Outcome) => void (outcome === "success" || failed.push(node.id)),
   };
   const transport: TransportClient = {
     request(address: string, request: TransportRequest): Promise<TransportResponse> {
-      sent.push({ node: address, timeoutMs: request.timeoutMs });
+      const timeoutMs = request.deadline - Date.now();
+      sent.push({ node: address, timeoutMs: Math.round(timeoutMs) });
       const behaviour = nodes[address];
       if (behaviour === "answers") return Promise.resolve({ ok: true, body: Buffer.from(JSON.stringify({ by: address })) });
       // Early, as a timer may fire: the client must judge by the figures it sent, not the clock.
-      if (behaviour === "times-out-at-once") return Promise.reject(new CallTimeoutError(address, request.timeoutMs));
-      return new Promise((_, reject) => setTimeout(() => reject(new CallTimeoutError(address, request.timeoutMs)), request.timeoutMs));
+      if (behaviour === "times-out-at-once") return Promise.reject(new CallTimeoutError(address, timeoutMs));
+      return new Promise((_, reject) => setTimeout(() => reject(new CallTimeoutError(address, timeoutMs)), timeoutMs));
     },
     close: async () => {},
   };
@@ -105,13 +122,12 @@ function is504(error: unknown): boolean {
 }
 
 describe("client attempt timeouts", () => {
-  it("client - an attempt cut short sends its own timeout as the callee's, marks the node failed and retries", async () => {
+  it("client - an attempt cut short sends its own deadline as the callee's, reports the node failing and retries", async () => {
     const { client, sent, failed } = scripted({ a: "silent", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200 });
     assert.deepEqual(await client.call("api", "Api.Read", {}), { by: "b" });
-    assert.deepEqual(sent, [
-      { node: "a", timeoutMs: 200 },
-      { node: "b", timeoutMs: 200 },
-    ]);
+    assert.deepEqual(sent[0], { node: "a", timeoutMs: 200 });
+    // The last node left has no other to retry on: it gets all that remains.
+    assert.ok(sent[1]?.node === "b" && sent[1].timeoutMs > 1700, JSON.stringify(sent[1]));
     assert.deepEqual(failed, ["a"]);
   });
 
@@ -121,14 +137,14 @@ describe("client attempt timeouts", () => {
     assert.equal(sent.length, 1, "retried after the deadline");
     const [only] = sent as [{ node: string; timeoutMs: number }];
     assert.ok(only.node === "a" && only.timeoutMs > 250 && only.timeoutMs <= 300, JSON.stringify(only));
-    assert.deepEqual(failed, []);
+    assert.deepEqual(failed, ["a"], "a node that timed out is failing, whoever's deadline it was");
   });
 
   it("client - a timeout is the deadline's when the attempt had all that remained, whatever the clock says", async () => {
     const { client, sent, failed } = scripted({ a: "times-out-at-once", b: "answers" }, { timeoutMs: 300, attemptTimeoutMs: 200 });
     await assert.rejects(client.call("api", "Api.Read", {}), is504);
     assert.deepEqual(sent.map((s) => s.node), ["a"]);
-    assert.deepEqual(failed, []);
+    assert.deepEqual(failed, ["a"], "a node that timed out is failing, whoever's deadline it was");
   });
 
   it("client - an attempt timeout is retried even when it fired before the clock says it should", async () => {
@@ -146,12 +162,12 @@ describe("client attempt timeouts", () => {
     for (const { sent, failed } of [write, noRetries]) {
       assert.equal(sent.length, 1);
       assert.ok((sent[0]?.timeoutMs ?? 0) > 1900, `timeoutMs ${sent[0]?.timeoutMs}`);
-      assert.deepEqual(failed, []);
+      assert.deepEqual(failed, ["a"]);
     }
   });
 
   it("client - after attempts cut short, the last one, with no retry left, gets all that remains", async () => {
-    const { client, sent, failed } = scripted({ a: "silent", b: "silent", c: "times-out-at-once" }, { timeoutMs: 5000, attemptTimeoutMs: 100 });
+    const { client, sent, failed } = scripted({ a: "silent", b: "silent", c: "times-out-at-once", d: "answers" }, { timeoutMs: 5000, attemptTimeoutMs: 100 });
     await assert.rejects(client.call("api", "Api.Read", {}), is504);
     assert.deepEqual(sent.slice(0, 2), [
       { node: "a", timeoutMs: 100 },
@@ -159,6 +175,20 @@ describe("client attempt timeouts", () => {
     ]);
     assert.equal(sent[2]?.node, "c");
     assert.ok((sent[2]?.timeoutMs ?? 0) > 4000, `timeoutMs ${sent[2]?.timeoutMs}`);
-    assert.deepEqual(failed, ["a", "b"]);
+    assert.deepEqual(failed, ["a", "b", "c"]);
+  });
+
+  it("client - with no other node to retry on, the one attempt gets all that remains", async () => {
+    const { client, sent } = scripted({ a: "times-out-at-once" }, { timeoutMs: 2000, attemptTimeoutMs: 200 });
+    await assert.rejects(client.call("api", "Api.Read", {}), is504);
+    assert.equal(sent.length, 1);
+    assert.ok((sent[0]?.timeoutMs ?? 0) > 1900, `timeoutMs ${sent[0]?.timeoutMs}`);
+  });
+
+  it("client - a call its caller made safe to repeat is cut short and retried like a read", async () => {
+    const { client, sent } = scripted({ a: "silent", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200 });
+    assert.deepEqual(await client.call("api", "Api.Write", {}, { idempotent: true }), { by: "b" });
+    assert.deepEqual(sent.map((s) => s.node), ["a", "b"]);
+    assert.equal(sent[0]?.timeoutMs, 200);
   });
 });

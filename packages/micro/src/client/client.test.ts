@@ -196,7 +196,7 @@ describe("client", () => {
       const { node } = await world.client.call("test", "TestService.Whoami", { text: String(i) });
       assert.notEqual(node, "n0-dead");
     }
-    for (let i = 0; i < 9; i++) assert.notEqual((await world.selector.select("test")).id, "n0-dead");
+    for (let i = 0; i < 9; i++) assert.notEqual((await world.selector.select("test")).node.id, "n0-dead");
   });
 
   it("client - with every node down the call fails quickly with 503", async (t) => {

@@ -1,10 +1,10 @@
 /**
  * The RPC client: `call(service, endpoint, request, options)`. It picks a node through the
- * selector, sends the call with what remains of the deadline, rebuilds wire errors, and
- * retries on another node when the request never reached the first one (or, for idempotent
- * endpoints, when the connection broke mid-call or the node did not answer within the attempt's
- * timeout). Deadlines travel as numbers, never as AbortSignals: on Node 20 a controller and a
- * listener cost about ten times a setTimeout and clearTimeout, on every call.
+ * selector, sends the call with its absolute deadline, rebuilds wire errors, tells the selector
+ * how each attempt went, and retries on another node when the request never reached the first one
+ * (or, for idempotent calls, when the connection broke mid-call or the node did not answer within
+ * the attempt's timeout), within a retry budget. Deadlines are numbers, never AbortSignals: on
+ * Node 20 a controller and a listener cost about ten times a setTimeout and clearTimeout.
  */
 import type { Account } from "../auth/index.js";
 import { type Codec, jsonCodec } from "../codec/index.js";
@@ -13,20 +13,24 @@ import { endpointName } from "../contract/index.js";
 import { MicroError, badRequest, gatewayTimeout, isMicroError, unavailable } from "../errors/index.js";
 import { type CallContext, type Metadata, isValidMetadataKey } from "../metadata/index.js";
 import type { Node } from "../registry/index.js";
-import type { Selector } from "../selector/index.js";
+import type { Outcome, Selection, Selector } from "../selector/index.js";
 import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportClient } from "../transport/index.js";
+import { RetryBudget, type RetryBudgetOptions } from "./budget.js";
 import type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
 
 export type { CallWrapper, ClientCall, Invoke } from "./middleware.js";
+export { RetryBudget, type RetryBudgetOptions, DEFAULT_RETRY_RATIO, DEFAULT_MIN_RETRIES_PER_SECOND } from "./budget.js";
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 export const DEFAULT_RETRIES = 2;
 /**
- * How long one attempt of an idempotent call may take before it is retried on another node.
- * Applied only when at least twice this remains of the deadline, so that under overload (when
- * every attempt is slow) it cannot turn into a storm of retries that adds to the load.
+ * How long one attempt of an idempotent call may take before it is retried on another node, and
+ * its node counted as failing: a frozen node holds every call sent to it, so this bounds how long
+ * it can stall its callers. Applied only when at least twice this remains of the deadline, and
+ * retries are held to a budget, so that under overload (when every attempt is slow) it cannot turn
+ * into a storm of retries that adds to the load.
  */
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2000;
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
 /** Retry n waits a random time up to min(cap, base * 2^n): full jitter, so retries do not stampede. */
 export const RETRY_BACKOFF_BASE_MS = 10;
 export const RETRY_BACKOFF_CAP_MS = 200;
@@ -41,8 +45,10 @@ export interface ClientOptions<Cs extends readonly ServiceContract[]> {
   readonly timeoutMs?: number;
   /** Further nodes to try after the first. @default 2 */
   readonly retries?: number;
-  /** Per-attempt timeout of idempotent calls, retried on another node after it. @default 2000 */
+  /** Per-attempt timeout of idempotent calls, retried on another node after it. @default 1000 */
   readonly attemptTimeoutMs?: number;
+  /** How many retries calls may add. */
+  readonly retryBudget?: RetryBudgetOptions;
   /** Outermost first. */
   readonly wrappers?: readonly CallWrapper[];
 }
@@ -55,6 +61,12 @@ export interface CallOptions {
   readonly retries?: number;
   /** Who the call acts for; by default the context's account, else the calling program itself. */
   readonly account?: Pick<Account, "id" | "roles"> | undefined;
+  /**
+   * This call is safe to repeat although its endpoint is not idempotent, because the caller made
+   * it so (an idempotency key the callee honours, say): it may be retried after a lost connection
+   * or an attempt's timeout.
+   */
+  readonly idempotent?: boolean;
 }
 
 type Req<A extends ApiMap, S extends keyof A, E extends keyof A[S]> = A[S][E]["request"];
@@ -64,9 +76,11 @@ export class Client<Cs extends readonly ServiceContract[]> {
   private readonly idempotent = new Set<string>();
   private readonly codec: Codec;
   private readonly invoke: Invoke;
+  private readonly budget: RetryBudget;
 
   constructor(private readonly options: ClientOptions<Cs>) {
     this.codec = options.codec ?? jsonCodec;
+    this.budget = new RetryBudget(options.retryBudget);
     for (const contract of options.contracts) {
       for (const [method, spec] of Object.entries(contract.endpoints)) {
         if (spec.idempotent) this.idempotent.add(`${contract.name}\u0000${endpointName(contract, method)}`);
@@ -122,7 +136,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
       metadata,
       deadline,
       retries: options.retries ?? this.options.retries ?? DEFAULT_RETRIES,
-      idempotent: this.idempotent.has(`${service}\u0000${endpoint}`),
+      idempotent: options.idempotent === true || this.idempotent.has(`${service}\u0000${endpoint}`),
       encoded,
       account: options.account ?? parent?.account,
     });
@@ -135,35 +149,40 @@ export class Client<Cs extends readonly ServiceContract[]> {
   private async send(call: ClientCall): Promise<unknown> {
     if (call.deadline <= Date.now()) throw timedOut(call.service);
     const body = this.codec.encode(call.request);
+    this.budget.called(call.service);
     // Made at the first retry: most calls never need it.
     let tried: Set<string> | undefined;
     let last: MicroError | undefined;
     for (let attempt = 0; ; attempt++) {
       let node: Node;
+      let others: number;
       try {
-        node = await this.select(call.service, tried);
+        ({ node, others } = await this.select(call.service, tried));
       } catch (error) {
         // With no node left to retry on, what happened on the last one is the answer.
         throw last ?? error;
       }
       const remaining = call.deadline - Date.now();
       if (remaining <= 0) throw timedOut(call.service);
-      const timeoutMs = this.attemptTimeout(call, remaining, attempt < call.retries);
+      const timeoutMs = this.attemptTimeout(call, remaining, attempt < call.retries && others > 0);
       try {
         const response = await this.options.transport.request(node.address, {
           service: call.service,
           endpoint: call.endpoint,
           metadata: call.metadata,
-          timeoutMs,
+          deadline: Date.now() + timeoutMs,
           body,
         });
+        this.options.selector.report(call.service, node, response.ok || !NODE_FAILURES.has(response.code ?? 0) ? "success" : "failure");
         if (response.ok) return call.encoded ? response.body : this.codec.decode(response.body);
         throw MicroError.fromWire(this.codec.decode(response.body), call.service);
       } catch (error) {
+        if (isMicroError(error)) throw error;
         // From the figures the attempt started with, not the clock: timers fire a little early or late.
-        const failure = this.failure(error, call, node, timeoutMs < remaining);
+        const failure = this.failure(error, call, timeoutMs < remaining);
+        this.options.selector.report(call.service, node, failure.outcome);
         last = mostTelling(last, failure.error);
-        if (!failure.retry || attempt >= call.retries) throw last;
+        if (!failure.retry || attempt >= call.retries || !this.budget.retry(call.service)) throw last;
         (tried ??= new Set()).add(node.id);
       }
       await backoff(attempt, call.deadline - Date.now());
@@ -183,7 +202,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
   }
 
   /** A node, or a 503 when there is none or the registry cannot be asked (and has no cache). */
-  private async select(service: string, tried: ReadonlySet<string> | undefined): Promise<Node> {
+  private async select(service: string, tried: ReadonlySet<string> | undefined): Promise<Selection> {
     try {
       return await this.options.selector.select(service, tried);
     } catch (error) {
@@ -192,24 +211,30 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
   }
 
-  /** @param attemptCut the attempt had a timeout shorter than what remained of the deadline */
-  private failure(error: unknown, call: ClientCall, node: Node, attemptCut: boolean): { error: MicroError; retry: boolean } {
-    if (isMicroError(error)) return { error, retry: false };
+  /**
+   * What a transport failure means for the call and for the node.
+   * @param attemptCut the attempt had a timeout shorter than what remained of the deadline
+   */
+  private failure(error: unknown, call: ClientCall, attemptCut: boolean): { error: MicroError; retry: boolean; outcome: Outcome } {
     if (error instanceof CallTimeoutError) {
       // Only a timeout of the attempt's own leaves time for another node; the deadline leaves none.
-      if (attemptCut) this.options.selector.markFailed(node);
-      return { error: timedOut(call.service, { cause: error }), retry: attemptCut };
+      return { error: timedOut(call.service, { cause: error }), retry: attemptCut && call.idempotent, outcome: "failure" };
     }
     if (error instanceof ConnectionError) {
-      this.options.selector.markFailed(node);
-      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error }), retry: true };
+      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error }), retry: true, outcome: "unreachable" };
     }
     if (error instanceof ConnectionLostError) {
-      return { error: unavailable(call.service, `connection to ${call.service} lost`, { cause: error }), retry: call.idempotent };
+      return { error: unavailable(call.service, `connection to ${call.service} lost`, { cause: error }), retry: call.idempotent, outcome: "failure" };
     }
-    return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false };
+    return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false, outcome: "failure" };
   }
 }
+
+/**
+ * Answers that count against the node that gave them: it failed (500) or cannot serve (503).
+ * A 504 is left out: it says a service further down was slow, not this node.
+ */
+const NODE_FAILURES: ReadonlySet<number> = new Set([500, 503]);
 
 /** Keys already found valid: the same few keys travel on every call, a regex each time is waste. */
 const validKeys = new Set<string>();

@@ -1,75 +1,82 @@
 /**
- * The selector picks a node per call. Round robin rotates across calls of one service;
- * a node that just failed is skipped for a cool-down, unless every node has.
+ * The selector picks a node per call. Round robin rotates across calls of one service, passing
+ * over nodes the outlier detector has ejected; the client reports each attempt's outcome back.
+ * Ejection never leaves a service without a node: when every open node is ejected, they are all
+ * tried anyway, since one of them may be back and nothing else can serve.
  */
 import { unavailable } from "../errors/index.js";
 import { type Node, type Registry, type Service, nodesOf } from "../registry/index.js";
+import { type NodeState, type OutlierOptions, type Outcome, OutlierDetector } from "./outliers.js";
 
-export interface SelectorOptions {
-  /** How long a node that failed to connect is skipped. @default 2000 */
-  readonly failureCooldownMs?: number;
+export type { NodeState, OutlierOptions, Outcome } from "./outliers.js";
+export {
+  OutlierDetector,
+  DEFAULT_BASE_EJECTION_MS,
+  DEFAULT_CONSECUTIVE_FAILURES,
+  DEFAULT_MAX_EJECTION_MS,
+  DEFAULT_RAMP_UP_MS,
+} from "./outliers.js";
+
+export type SelectorOptions = OutlierOptions;
+
+/** The node chosen for an attempt, and how many other nodes could take a retry. */
+export interface Selection {
+  readonly node: Node;
+  readonly others: number;
 }
 
-export const DEFAULT_FAILURE_COOLDOWN_MS = 2000;
-
 export interface Selector {
-  /**
-   * A node of `service`, not in `exclude`. Throws a 503 when none is left.
-   */
-  select(service: string, exclude?: ReadonlySet<string>): Promise<Node>;
-  /** Records that `node` could not be reached, so the next selections skip it for a while. */
-  markFailed(node: Node): void;
+  /** A node of `service`, not in `exclude`. Throws a 503 when none is left. */
+  select(service: string, exclude?: ReadonlySet<string>): Promise<Selection>;
+  /** What an attempt on `node` of `service` said about it. */
+  report(service: string, node: Node, outcome: Outcome): void;
 }
 
 export class RoundRobinSelector implements Selector {
   private readonly counters = new Map<string, number>();
-  private readonly failedUntil = new Map<string, number>();
   private readonly flattened = new WeakMap<readonly Service[], readonly Node[]>();
-  private readonly cooldownMs: number;
+  private readonly outliers: OutlierDetector;
 
   constructor(
     private readonly registry: Registry,
     options: SelectorOptions = {},
   ) {
-    this.cooldownMs = options.failureCooldownMs ?? DEFAULT_FAILURE_COOLDOWN_MS;
+    this.outliers = new OutlierDetector(options);
   }
 
-  async select(service: string, exclude?: ReadonlySet<string>): Promise<Node> {
-    const nodes = this.flatten(await this.registry.getService(service));
+  async select(service: string, exclude?: ReadonlySet<string>): Promise<Selection> {
+    const nodes = this.flatten(service, await this.registry.getService(service));
     const turn = this.counters.get(service) ?? 0;
     this.counters.set(service, (turn + 1) % Number.MAX_SAFE_INTEGER);
     // The common case, on every call: nothing to leave out, so no list is built.
-    if (!exclude?.size && this.failedUntil.size === 0 && nodes.length > 0) return nodes[turn % nodes.length] as Node;
+    if (!exclude?.size && this.outliers.clear && nodes.length > 0) return { node: nodes[turn % nodes.length] as Node, others: nodes.length - 1 };
     const open = exclude?.size ? nodes.filter((n) => !exclude.has(n.id)) : nodes;
-    if (open.length === 0) {
-      throw unavailable(service, `service ${service} has no reachable node`);
+    if (open.length === 0) throw unavailable(service, `service ${service} has no reachable node`);
+    const others = open.length - 1;
+    for (let i = 0; i < open.length; i++) {
+      const node = open[(turn + i) % open.length] as Node;
+      if (this.outliers.admit(node.id)) return { node, others };
     }
-    const now = Date.now();
-    const healthy = open.filter((n) => !this.isCoolingDown(n.id, now));
-    // When every node failed recently, try them anyway: one may be back.
-    const pool = healthy.length > 0 ? healthy : open;
-    return pool[turn % pool.length] as Node;
+    return { node: open[turn % open.length] as Node, others };
   }
 
-  markFailed(node: Node): void {
-    this.failedUntil.set(node.id, Date.now() + this.cooldownMs);
+  report(service: string, node: Node, outcome: Outcome): void {
+    this.outliers.report(service, node.id, outcome);
+  }
+
+  /** How the outlier detector sees `node`, for tests and the tools. */
+  stateOf(node: Node): NodeState {
+    return this.outliers.stateOf(node.id);
   }
 
   /** A cached registry answers with the same array until the service changes: flatten it once. */
-  private flatten(services: readonly Service[]): readonly Node[] {
+  private flatten(service: string, services: readonly Service[]): readonly Node[] {
     let nodes = this.flattened.get(services);
     if (!nodes) {
       nodes = nodesOf(services);
       this.flattened.set(services, nodes);
+      this.outliers.retain(service, nodes);
     }
     return nodes;
-  }
-
-  private isCoolingDown(nodeId: string, now: number): boolean {
-    const until = this.failedUntil.get(nodeId);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.failedUntil.delete(nodeId);
-    return false;
   }
 }

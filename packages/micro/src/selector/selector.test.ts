@@ -1,17 +1,14 @@
 /**
- * The round robin selector over a real memory registry: rotation, exclusion, the failure
- * cool-down and its fallback, and the 503 when nothing is left. Cool-downs are either far longer
- * than the test (skip checks) or far shorter than a wait (return checks), so timing cannot flip them.
+ * The round robin selector over a real memory registry: rotation, exclusion, outlier ejection
+ * with its trial and ramp (on an injected clock, so no test waits), the fallback when every node
+ * is ejected, and the 503 when nothing is left.
  */
 import assert from "node:assert/strict";
 import { type TestContext, describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { MicroError } from "../errors/index.js";
 import type { Node } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { RoundRobinSelector } from "./index.js";
-
-const LONG_COOLDOWN_MS = 60_000;
 
 async function registryWith(t: TestContext, nodeIds: readonly string[]): Promise<MemoryRegistry> {
   const registry = new MemoryRegistry();
@@ -30,7 +27,7 @@ async function registryWith(t: TestContext, nodeIds: readonly string[]): Promise
 
 async function pick(selector: RoundRobinSelector, times: number, exclude?: ReadonlySet<string>): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < times; i++) ids.push((await selector.select("users", exclude)).id);
+  for (let i = 0; i < times; i++) ids.push((await selector.select("users", exclude)).node.id);
   return ids;
 }
 
@@ -55,26 +52,59 @@ describe("selector", () => {
     assert.deepEqual(new Set(picked), new Set(["a", "c"]));
   });
 
-  it("selector - a node marked failed is skipped while it cools down", async (t) => {
-    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b", "c"]), { failureCooldownMs: LONG_COOLDOWN_MS });
-    selector.markFailed(nodeOf("b"));
-    const picked = await pick(selector, 6);
-    assert.ok(!picked.includes("b"), `picked ${picked.join(",")}`);
-    assert.deepEqual(new Set(picked), new Set(["a", "c"]));
+  it("selector - a node that fails three calls in a row is ejected; one that cannot be reached at once", async (t) => {
+    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b", "c"]));
+    for (let i = 0; i < 2; i++) selector.report("users", nodeOf("b"), "failure");
+    assert.ok((await pick(selector, 6)).includes("b"), "two failures are not enough");
+    selector.report("users", nodeOf("b"), "success");
+    for (let i = 0; i < 2; i++) selector.report("users", nodeOf("b"), "failure");
+    assert.ok((await pick(selector, 6)).includes("b"), "a success in between resets the count");
+    selector.report("users", nodeOf("b"), "failure");
+    assert.equal(selector.stateOf(nodeOf("b")), "ejected");
+    selector.report("users", nodeOf("c"), "unreachable");
+    assert.deepEqual(await pick(selector, 4), ["a", "a", "a", "a"]);
   });
 
-  it("selector - a failed node is picked again once its cool-down has passed", async (t) => {
-    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b"]), { failureCooldownMs: 20 });
-    selector.markFailed(nodeOf("b"));
-    await delay(60);
-    assert.ok((await pick(selector, 4)).includes("b"));
+  it("selector - an ejected node comes back through one trial call, then ramps up to its share", async (t) => {
+    const clock = { at: 1_000_000 };
+    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b"]), { now: () => clock.at, baseEjectionMs: 1000, rampUpMs: 2000 });
+    selector.report("users", nodeOf("b"), "unreachable");
+    assert.ok(!(await pick(selector, 10)).includes("b"));
+    clock.at += 1000;
+    const trial = await pick(selector, 10);
+    assert.equal(trial.filter((id) => id === "b").length, 1, `one trial only: ${trial.join(",")}`);
+    assert.equal(selector.stateOf(nodeOf("b")), "trial");
+    selector.report("users", nodeOf("b"), "success");
+    assert.equal(selector.stateOf(nodeOf("b")), "ramping");
+    clock.at += 500;
+    const early = (await pick(selector, 400)).filter((id) => id === "b").length;
+    assert.ok(early > 10 && early < 100, `a quarter of its share a quarter of the way up: ${early} of 200`);
+    clock.at += 1500;
+    assert.deepEqual(await pick(selector, 4), ["a", "b", "a", "b"]);
+    assert.equal(selector.stateOf(nodeOf("b")), "healthy");
   });
 
-  it("selector - when every node failed recently, they are all tried anyway", async (t) => {
-    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b"]), { failureCooldownMs: LONG_COOLDOWN_MS });
-    selector.markFailed(nodeOf("a"));
-    selector.markFailed(nodeOf("b"));
+  it("selector - a failed trial ejects the node again, for twice as long", async (t) => {
+    const clock = { at: 1_000_000 };
+    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b"]), { now: () => clock.at, baseEjectionMs: 1000 });
+    selector.report("users", nodeOf("b"), "unreachable");
+    clock.at += 1000;
+    assert.ok((await pick(selector, 2)).includes("b"));
+    selector.report("users", nodeOf("b"), "failure");
+    assert.equal(selector.stateOf(nodeOf("b")), "ejected");
+    clock.at += 1999;
+    assert.ok(!(await pick(selector, 6)).includes("b"));
+    clock.at += 1;
+    assert.ok((await pick(selector, 2)).includes("b"));
+  });
+
+  it("selector - ejection never leaves a service without a node", async (t) => {
+    const changes: string[] = [];
+    const selector = new RoundRobinSelector(await registryWith(t, ["a", "b"]), { onChange: (service, node, state) => changes.push(`${service}/${node}:${state}`) });
+    selector.report("users", nodeOf("a"), "unreachable");
+    selector.report("users", nodeOf("b"), "unreachable");
     assert.deepEqual(new Set(await pick(selector, 4)), new Set(["a", "b"]));
+    assert.deepEqual(changes, ["users/a:ejected", "users/b:ejected"]);
   });
 
   it("selector - a service with no nodes is a 503", async (t) => {
@@ -95,9 +125,9 @@ describe("selector", () => {
       { ttlMs: 60_000 },
     );
     const selector = new RoundRobinSelector(registry);
-    assert.equal((await selector.select("users")).id, "a");
-    assert.equal((await selector.select("orders")).id, "x");
-    assert.equal((await selector.select("users")).id, "b");
-    assert.equal((await selector.select("orders")).id, "y");
+    assert.equal((await selector.select("users")).node.id, "a");
+    assert.equal((await selector.select("orders")).node.id, "x");
+    assert.equal((await selector.select("users")).node.id, "b");
+    assert.equal((await selector.select("orders")).node.id, "y");
   });
 });

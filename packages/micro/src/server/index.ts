@@ -1,7 +1,10 @@
 /**
  * The RPC server: holds handler objects, and for each call decodes the body, validates it
  * against the endpoint's schema, runs the handler within the propagated deadline and encodes
- * the result, or the wire error.
+ * the result, or the wire error. A call whose deadline passed before it could start (it waited
+ * in a frozen node's socket, say) is answered 504 without running: its caller has given up on it,
+ * and has maybe retried it elsewhere. Every failure becomes the wire error inside the middleware,
+ * so logs, metrics and spans record the code the caller gets.
  */
 import type { Account } from "../auth/index.js";
 import { type Codec, CodecError, jsonCodec } from "../codec/index.js";
@@ -85,12 +88,17 @@ export class Server {
   };
 
   private async invoke(call: ServerCall): Promise<unknown> {
+    if (call.deadline <= Date.now()) throw gatewayTimeout(this.name, "the call's deadline passed before it started");
     const route = this.routes.get(call.endpoint);
     if (!route) throw notFound(this.name, `endpoint ${call.endpoint} not found on ${this.name}`);
     const request = this.decode(call.body);
     if (!route.validate(request)) throw badRequest(this.name, describeValidationError(route.validate.errors, "request"));
     call.request = request;
-    return route.invoke(request, call);
+    try {
+      return await route.invoke(request, call);
+    } catch (error) {
+      throw this.toWireError(error, call);
+    }
   }
 
   private decode(body: Uint8Array): unknown {
@@ -130,7 +138,7 @@ class IncomingCall implements ServerCall {
   ) {
     this.endpoint = transported.endpoint;
     this.metadata = transported.metadata;
-    this.deadline = Date.now() + transported.timeoutMs;
+    this.deadline = transported.deadline;
     this.body = transported.body;
   }
 

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { type HandlerContext, type HandlerOf, defineService } from "../contract/index.js";
-import type { WireError } from "../errors/index.js";
+import { DependencyUnavailableError, type WireError } from "../errors/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
-import { Server } from "./index.js";
+import { type HandlerWrapper, Server } from "./index.js";
 
 const contract = defineService({
   name: "test",
@@ -26,7 +26,7 @@ const contract = defineService({
 });
 
 function requestOf(endpoint: string, body: string, timeoutMs = 1000): TransportRequest {
-  return { service: "test", endpoint, metadata: {}, timeoutMs, body: Buffer.from(body) };
+  return { service: "test", endpoint, metadata: {}, deadline: Date.now() + timeoutMs, body: Buffer.from(body) };
 }
 
 function decoded(response: TransportResponse): unknown {
@@ -146,5 +146,39 @@ describe("server", () => {
     assert.deepEqual(wire, { id: "test", code: 500, detail: "internal error", status: "Internal Server Error" });
     assert.equal(seen.length, 1);
     assert.match(String(seen[0]), /hunter2/);
+  });
+
+  it("server - a call whose deadline passed before it started is a 504, and its handler never runs", async () => {
+    let ran = 0;
+    const server = serverWith({
+      async Echo({ text }) {
+        ran++;
+        return { text };
+      },
+    });
+    const late = { ...requestOf("TestService.Echo", '{"text":"hi"}'), deadline: Date.now() - 1 };
+    const wire = wireOf(await server.serve(late));
+    assert.deepEqual([wire.code, wire.id, wire.detail], [504, "test", "the call's deadline passed before it started"]);
+    assert.equal(ran, 0);
+  });
+
+  it("server - middleware sees the code the caller gets: a dependency away is 503, not 500", async () => {
+    const codes: number[] = [];
+    const recorder: HandlerWrapper = (next) => (call) =>
+      next(call).catch((error: unknown) => {
+        codes.push((error as { code: number }).code);
+        throw error;
+      });
+    const server = new Server({ name: "test", wrappers: [recorder] }).handle(contract, {
+      async Echo() {
+        throw new DependencyUnavailableError("database");
+      },
+      async Wait() {
+        return { aborted: false };
+      },
+    });
+    const wire = wireOf(await server.serve(requestOf("TestService.Echo", '{"text":"hi"}')));
+    assert.deepEqual([wire.code, wire.detail], [503, "database unavailable"]);
+    assert.deepEqual(codes, [503]);
   });
 });

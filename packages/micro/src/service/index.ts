@@ -106,7 +106,7 @@ export class Service {
   client<const Cs extends readonly ServiceContract[]>(contracts: Cs): Client<Cs> {
     const client = new Client({
       contracts,
-      selector: new RoundRobinSelector(this.callerRegistry),
+      selector: new RoundRobinSelector(this.callerRegistry, { onChange: this.metrics.nodeStateChanged }),
       transport: this.options.transport.client(),
       timeoutMs: this.options.clientTimeoutMs ?? 5000,
       wrappers: this.options.clientWrappers ?? [],

@@ -9,10 +9,13 @@ export interface TransportRequest {
   readonly endpoint: string;
   readonly metadata: Metadata;
   /**
-   * How long the caller waits for the answer. The callee sets its own deadline from the same
-   * figure, so it stops working on the call when the caller stops waiting for it.
+   * Epoch milliseconds after which the caller no longer waits for the answer. It travels as this
+   * absolute time, not as a remaining duration: a request that sat in a frozen node's socket buffer
+   * must not start afresh with its whole budget once the node resumes, long after its caller gave
+   * up. Callee and caller read the same figure, which assumes their clocks agree to well within a
+   * deadline (NTP does this; the registry's expiry times assume it already).
    */
-  readonly timeoutMs: number;
+  readonly deadline: number;
   readonly body: Uint8Array;
 }
 
@@ -28,7 +31,7 @@ export type TransportHandler = (request: TransportRequest) => Promise<TransportR
 
 export interface TransportClient {
   /**
-   * Sends `request` to `address` and waits at most `request.timeoutMs` for the answer. Rejects
+   * Sends `request` to `address` and waits for the answer until `request.deadline`. Rejects
    * with `ConnectionError` when it could not be delivered, `ConnectionLostError` when the
    * connection broke after sending, and `CallTimeoutError` when no answer came in time; an
    * answer that comes later is dropped.
@@ -76,7 +79,7 @@ export class ConnectionLostError extends Error {
   }
 }
 
-/** No answer came within the call's `timeoutMs`: the node may still be working on it. */
+/** No answer came before the call's deadline, `timeoutMs` after it was sent: the node may still be working on it. */
 export class CallTimeoutError extends Error {
   constructor(
     readonly address: string,

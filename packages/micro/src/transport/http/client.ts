@@ -4,7 +4,7 @@
  */
 import { Pool, errors as undiciErrors } from "undici";
 import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportClient, type TransportRequest, type TransportResponse } from "../index.js";
-import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, TIMEOUT_HEADER, metadataToHeaders } from "./headers.js";
+import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, DEADLINE_HEADER, metadataToHeaders } from "./headers.js";
 
 export interface HttpClientOptions {
   /** Sockets per node. @default 64 */
@@ -34,13 +34,14 @@ export class HttpTransportClient implements TransportClient {
       "content-type": "application/json",
       [SERVICE_HEADER]: request.service,
       [ENDPOINT_HEADER]: request.endpoint,
-      [TIMEOUT_HEADER]: String(Math.max(1, Math.floor(request.timeoutMs))),
+      [DEADLINE_HEADER]: String(Math.ceil(request.deadline)),
     };
     metadataToHeaders(request.metadata, headers);
     // undici gives up on a request only through a signal. HTTP is not the default transport, so
     // it alone pays for a controller; the callers' deadline is the number in the request.
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
+    const timeoutMs = Math.max(0, request.deadline - Date.now());
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
     try {
       const response = await this.pool(address).request({
         method: "POST",
@@ -53,7 +54,7 @@ export class HttpTransportClient implements TransportClient {
       const ok = response.statusCode === 200 && response.headers[ERROR_HEADER] === undefined;
       return ok ? { ok, body } : { ok, code: response.statusCode, body };
     } catch (error) {
-      if (timeout.signal.aborted) throw new CallTimeoutError(address, request.timeoutMs, { cause: error });
+      if (timeout.signal.aborted) throw new CallTimeoutError(address, timeoutMs, { cause: error });
       throw classify(error, address);
     } finally {
       clearTimeout(timer);

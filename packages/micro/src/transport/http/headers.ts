@@ -6,7 +6,8 @@ import type { Metadata } from "../../metadata/index.js";
 
 export const SERVICE_HEADER = "micro-service";
 export const ENDPOINT_HEADER = "micro-endpoint";
-export const TIMEOUT_HEADER = "micro-timeout";
+/** The call's deadline, epoch milliseconds. */
+export const DEADLINE_HEADER = "micro-deadline";
 export const ERROR_HEADER = "micro-error";
 export const METADATA_PREFIX = "micro-md-";
 

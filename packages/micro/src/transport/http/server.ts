@@ -5,7 +5,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { badRequest, internal, isMicroError, payloadTooLarge } from "../../errors/index.js";
 import type { Listener, TransportHandler, TransportRequest, TransportResponse } from "../index.js";
-import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, TIMEOUT_HEADER, metadataFromHeaders } from "./headers.js";
+import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, DEADLINE_HEADER, metadataFromHeaders } from "./headers.js";
 import { listenOn } from "../listen.js";
 
 /** RPC bodies are small; this bounds what a broken or hostile peer can make us buffer. */
@@ -65,12 +65,12 @@ async function readRequest(req: IncomingMessage): Promise<TransportRequest> {
     req.resume();
     throw badRequest("transport", "not an RPC request");
   }
-  const timeout = Number(header(req, TIMEOUT_HEADER));
+  const sent = Number(header(req, DEADLINE_HEADER));
   return {
     service,
     endpoint,
     metadata: metadataFromHeaders(req.headers),
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
+    deadline: Number.isFinite(sent) && sent > 0 ? sent : Date.now() + DEFAULT_TIMEOUT_MS,
     body: await readBody(req),
   };
 }

@@ -30,12 +30,13 @@ export class NatsTransportClient implements TransportClient {
   constructor(private readonly servers: string) {}
 
   async request(address: string, request: TransportRequest): Promise<TransportResponse> {
-    const deadline = Date.now() + request.timeoutMs;
+    const deadline = request.deadline;
+    const timeoutMs = Math.max(0, deadline - Date.now());
     const connection = await this.connect(address);
     if (!SUBJECT.test(address)) throw new ConnectionError(address, { cause: new Error("not a NATS subject") });
     if (!connection.isConnected()) throw new ConnectionError(address, { cause: new Error("NATS is disconnected") });
     const work = exchange({ nc: connection.nc, subject: address, deadline }, request);
-    return settle(address, request.timeoutMs, connection, work);
+    return settle(address, timeoutMs, connection, work);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import type { TransportRequest } from "../index.js";
 import {
   ENDPOINT_HEADER,
   SERVICE_HEADER,
-  TIMEOUT_HEADER,
+  DEADLINE_HEADER,
   metadataFromHeaders,
   metadataToHeaders,
 } from "../http/headers.js";
@@ -39,7 +39,7 @@ export function callFields(request: TransportRequest): Fields {
   const fields: Fields = {
     [SERVICE_HEADER]: request.service,
     [ENDPOINT_HEADER]: request.endpoint,
-    [TIMEOUT_HEADER]: String(Math.max(1, Math.floor(request.timeoutMs))),
+    [DEADLINE_HEADER]: String(Math.ceil(request.deadline)),
   };
   metadataToHeaders(request.metadata, fields);
   return fields;
@@ -50,12 +50,12 @@ export function readCall(fields: Fields, body: Uint8Array): TransportRequest {
   const service = fields[SERVICE_HEADER];
   const endpoint = fields[ENDPOINT_HEADER];
   if (!service || !endpoint) throw badRequest("transport", "not an RPC request");
-  const timeout = Number(fields[TIMEOUT_HEADER]);
+  const sent = Number(fields[DEADLINE_HEADER]);
   return {
     service,
     endpoint,
     metadata: metadataFromHeaders(fields),
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
+    deadline: Number.isFinite(sent) && sent > 0 ? sent : Date.now() + DEFAULT_TIMEOUT_MS,
     body,
   };
 }

@@ -36,10 +36,11 @@ it("nats transport - metadata values of any string, and the deadline, arrive as 
   const h = await serve(t, async (request) => (seen.push(request), { ok: true, body: Buffer.from("ok") }));
   if (!h) return;
   const metadata = { "request-id": "r-1", lines: "a\r\nb\nc", colon: "k: v", percent: "100%", emoji: "☃ ✓", empty: "" };
-  const response = await h.client.request(h.listener.address, requestOf("{}", { metadata, timeoutMs: 1234 }));
+  const deadline = Date.now() + 1234;
+  const response = await h.client.request(h.listener.address, requestOf("{}", { metadata, deadline }));
   assert.equal(response.ok, true);
   assert.deepEqual({ ...seen[0]?.metadata }, metadata);
-  assert.equal(seen[0]?.timeoutMs, 1234);
+  assert.equal(seen[0]?.deadline, deadline);
   assert.match(h.listener.address, /^micro\.rpc\.[0-9a-f]{32}$/);
 });
 

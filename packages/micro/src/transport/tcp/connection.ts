@@ -69,11 +69,11 @@ export class Connection implements FrameSink {
     return !this.retired && !this.socket.destroyed;
   }
 
-  /** Waits at most `request.timeoutMs` for the answer. */
+  /** Waits for the answer until `request.deadline`. */
   request(request: TransportRequest): Promise<TransportResponse> {
     const id = (this.lastId = (this.lastId + 1) >>> 0);
     const frame = encodeRequest(id, request);
-    const { timeoutMs } = request;
+    const timeoutMs = Math.max(0, request.deadline - Date.now());
     return new Promise<TransportResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.forget(id);

@@ -5,7 +5,7 @@
  *   u32 id        the call the frame belongs to; 0 on GOAWAY
  *   u8  kind      REQUEST 1 | RESPONSE 2 | ERROR 3 | REFUSED 4 | GOAWAY 5
  *   u16 headLen   bytes of the kind's head that follow
- *   head          REQUEST: u32 timeoutMs, str service, str endpoint, u16 pairs, pairs × (str key, str value)
+ *   head          REQUEST: f64 deadline (epoch ms), str service, str endpoint, u16 pairs, pairs × (str key, str value)
  *                 ERROR, REFUSED: u16 code; RESPONSE, GOAWAY: empty
  *   body          the rest of the frame (length - 7 - headLen bytes), passed through untouched
  *
@@ -31,7 +31,7 @@ export const GOAWAY = 5;
 
 /** Bodies up to this size are copied behind their prefix, so a frame is one buffer and one write. */
 const COPY_BODY_BYTES = 16 * 1024;
-const MAX_TIMEOUT_MS = 0xffffffff;
+const DEADLINE_BYTES = 8;
 /** Where request heads are assembled: reused, since a head is copied out as soon as it is written. */
 const scratch = Buffer.allocUnsafe(PREFIX_BYTES + MAX_HEAD_BYTES);
 
@@ -47,8 +47,8 @@ export class HeadTooLargeError extends Error {
 export type Encoded = Buffer | readonly [Buffer, Uint8Array];
 
 export function encodeRequest(id: number, request: TransportRequest): Encoded {
-  scratch.writeUInt32BE(wireTimeout(request.timeoutMs), PREFIX_BYTES);
-  let offset = writeString(request.service, PREFIX_BYTES + 4);
+  scratch.writeDoubleBE(Number.isFinite(request.deadline) ? request.deadline : 0, PREFIX_BYTES);
+  let offset = writeString(request.service, PREFIX_BYTES + DEADLINE_BYTES);
   offset = writeString(request.endpoint, offset);
   const countAt = offset;
   offset += 2;
@@ -106,12 +106,6 @@ function writeString(text: string, offset: number): number {
   return offset + 2 + written;
 }
 
-/** Whole milliseconds, at least 1; 0 (the callee's default) only for a deadline that is not a number. */
-function wireTimeout(timeoutMs: number): number {
-  if (Number.isNaN(timeoutMs)) return 0;
-  return Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.floor(timeoutMs)));
-}
-
 export function frameId(frame: Buffer): number {
   return frame.readUInt32BE(4);
 }
@@ -143,9 +137,10 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Reads a whole REQUEST frame; throws MalformedFrameError when its head does not add up. */
 export function decodeRequest(frame: Buffer): TransportRequest {
   const end = PREFIX_BYTES + frame.readUInt16BE(9);
-  if (end - PREFIX_BYTES < 10) throw new MalformedFrameError("request head too short");
-  const cursor = { at: PREFIX_BYTES + 4 };
-  const timeoutMs = frame.readUInt32BE(PREFIX_BYTES) || DEFAULT_TIMEOUT_MS;
+  if (end - PREFIX_BYTES < DEADLINE_BYTES + 6) throw new MalformedFrameError("request head too short");
+  const cursor = { at: PREFIX_BYTES + DEADLINE_BYTES };
+  const sent = frame.readDoubleBE(PREFIX_BYTES);
+  const deadline = Number.isFinite(sent) && sent > 0 ? sent : Date.now() + DEFAULT_TIMEOUT_MS;
   const service = readString(frame, cursor, end);
   const endpoint = readString(frame, cursor, end);
   if (cursor.at + 2 > end) throw new MalformedFrameError("metadata count past the head");
@@ -159,7 +154,7 @@ export function decodeRequest(frame: Buffer): TransportRequest {
     if (key !== "__proto__") metadata[key] = value;
   }
   if (cursor.at !== end) throw new MalformedFrameError("bytes left over in the request head");
-  return { service, endpoint, metadata, timeoutMs, body: frame.subarray(end) };
+  return { service, endpoint, metadata, deadline, body: frame.subarray(end) };
 }
 
 function readString(frame: Buffer, cursor: { at: number }, end: number): string {

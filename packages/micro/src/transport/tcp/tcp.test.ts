@@ -128,7 +128,8 @@ it("tcp transport - garbage from a peer closes that connection only; the node ke
   http.write(Buffer.from("GET / HTTP/1.1\r\nhost: x\r\n\r\n"));
   // A request frame of a valid kind whose head says its service runs past the head's end.
   const broken = Buffer.from(encodeRequest(1, requestOf("{}")) as Buffer);
-  broken.writeUInt16BE(0xfff0, 15);
+  // The service name's length follows the 11-byte prefix and the 8-byte deadline.
+  broken.writeUInt16BE(0xfff0, 19);
   const overrun = await RawPeer.open(listener.address);
   overrun.write(broken);
   await Promise.all([http.closed, overrun.closed]);
