@@ -42,7 +42,7 @@ const instances = SERVICES.flatMap((service) =>
 instances.push({ label: "gateway", program: "gateway", env: common });
 for (const i of instances) if (!(i.program in PROGRAMS)) fail(`unknown program ${i.program}`);
 
-run(instances, { pretty: await formatter(), gatewayUrl: `http://localhost:${port}` });
+run(instances, { name: "start:cluster", pretty: await formatter(), gatewayUrl: `http://localhost:${port}` });
 
 function databaseUrl(base, name) {
   const url = new URL(base);

@@ -38,5 +38,5 @@ mkdirSync(env.DATA_DIR, { recursive: true });
 
 run(
   names.map((name) => ({ label: name, program: name, env })),
-  { pretty: await formatter(), gatewayUrl: names.includes("gateway") ? `http://localhost:${port}` : undefined },
+  { name: "npm start", pretty: await formatter(), gatewayUrl: names.includes("gateway") ? `http://localhost:${port}` : undefined },
 );

@@ -1,7 +1,8 @@
 /**
  * `npm start` as a user runs it: the launcher builds, starts the four programs with prefixed
  * logs, says when the gateway is ready, serves the seed's curl commands, and on Ctrl-C
- * (SIGINT) stops every program and exits 0.
+ * (SIGINT) stops every program and exits 0. It announces ready only for its own gateway, and
+ * says which program could not start.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -9,8 +10,9 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ROOT, freePort } from "./harness.js";
+import { ROOT, System, freePort } from "./harness.js";
 import { send } from "./http.js";
+import { meaningfulLines, runStart } from "./launch.js";
 
 test("start - npm start brings the system up, prefixes logs, and Ctrl-C stops everything", async () => {
   const dir = await mkdtemp(join(tmpdir(), "gw-start-"));
@@ -105,3 +107,19 @@ async function registeredNodes(registry: string): Promise<number> {
   }
   return count;
 }
+
+test("start - a second npm start -- gateway while one runs says why in one line and exits 1, never ready", async () => {
+  const first = await System.start();
+  const second = runStart(["gateway"], { PORT: String(first.port), DATA_DIR: join(first.dir, "data"), MICRO_REGISTRY_ADDRESS: join(first.dir, "registry") });
+  try {
+    assert.equal(await second.exited, 1, second.stdout() + second.stderr());
+    assert.doesNotMatch(second.stdout(), /ready in [\d.]+ s/, "the first gateway's /ready is not this launcher's");
+    assert.deepEqual(meaningfulLines(second.stderr()), [
+      `npm start: gateway could not start: cannot listen on 127.0.0.1:${first.port}: address already in use; is another gateway running? set PORT to a free port`,
+    ]);
+    assert.equal((await send(first.url, "GET", "/users?id=1")).status, 200, "the first system is untouched");
+  } finally {
+    await second.stop();
+    await first.close();
+  }
+});
