@@ -9,6 +9,7 @@
  * (default gw_) say where the databases are; NATS_URL (default nats://127.0.0.1:4222) where
  * NATS is; MICRO_TRANSPORT (default nats) may be http.
  */
+import { withDevelopmentDefaults } from "./development.mjs";
 import { join } from "node:path";
 import { PROGRAMS, callSecret, formatter, run, say } from "./launcher.mjs";
 import { build, installIfMissing, root } from "./prepare.mjs";
@@ -29,14 +30,14 @@ if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) fail("CLUSTER_DATABASE_PREFIX: expected 
 const urls = Object.fromEntries(SERVICES.map((s) => [s, databaseUrl(postgres, prefix + s)]));
 await ensureDatabases(postgres, SERVICES.map((s) => prefix + s));
 
-const common = {
+// A development setup like `npm start`: AUTH and RATE_LIMIT off unless the environment says.
+const common = withDevelopmentDefaults({
   ...process.env,
   MICRO_REGISTRY: "nats",
   MICRO_REGISTRY_ADDRESS: nats,
   MICRO_TRANSPORT: process.env.MICRO_TRANSPORT ?? "nats",
-  AUTH: process.env.AUTH ?? "off",
   PORT: port,
-};
+});
 if (!/^(off|false|0|no)$/i.test(common.AUTH)) common.MICRO_AUTH_SECRET = callSecret(join(root, ".data", "cluster"));
 const instances = SERVICES.flatMap((service) =>
   Array.from({ length: count }, (_, i) => ({ label: `${service}#${i + 1}`, program: service, env: { ...common, DATABASE_URL: urls[service] } })),
@@ -44,7 +45,7 @@ const instances = SERVICES.flatMap((service) =>
 instances.push({ label: "gateway", program: "gateway", env: common });
 for (const i of instances) if (!(i.program in PROGRAMS)) fail(`unknown program ${i.program}`);
 
-run(instances, { pretty: await formatter(), gatewayUrl: `http://localhost:${port}` });
+run(instances, { name: "start:cluster", pretty: await formatter(), gatewayUrl: `http://localhost:${port}` });
 
 function databaseUrl(base, name) {
   const url = new URL(base);

@@ -1,6 +1,7 @@
 /**
  * Runs a set of programs as child processes with prefixed, readable logs; says when the gateway
- * is ready; stops them all on Ctrl-C (SIGINT) or SIGTERM and exits 0 once every one has exited.
+ * is ready, or which program could not start and why; stops them all on Ctrl-C (SIGINT) or
+ * SIGTERM and exits 0 once every one has exited.
  * Shared by `npm start` (the embedded default) and `npm run start:cluster`.
  */
 import { spawn } from "node:child_process";
@@ -18,6 +19,7 @@ export const PROGRAMS = {
 };
 const COLORS = { users: 36, products: 35, orders: 33, gateway: 32, start: 1 };
 const STOP_TIMEOUT_MS = 15_000;
+const READY_POLL_MS = 200;
 
 /**
  * The call-credential secret of a development setup run with AUTH=on: the one the environment
@@ -65,57 +67,125 @@ export function say(message) {
 
 /**
  * Starts `instances` ([{ label, program, env }]) and supervises them until a signal stops them.
- * `gatewayUrl`, when given, is polled until `/ready` answers 200, then announced.
+ * Start-up is over once every one of them has said it listens (a message on the IPC channel, sent
+ * by the program itself) and, when a gateway is among them, its own address answers `/ready` with
+ * 200; then `gatewayUrl` is announced. Another process answering on the same port does not count:
+ * only this launcher's own children do. A child that exits during start-up stops the rest, and
+ * the launcher prints one line on stderr saying which and why, and exits 1. `name` prefixes it.
  */
-export function run(instances, { pretty, gatewayUrl }) {
-  const started = Date.now();
-  const children = new Map();
-  let stopping = false;
-  const stopAll = () => {
-    if (stopping) return;
-    stopping = true;
-    say(`stopping ${[...children.keys()].join(", ")}…`);
-    // Ctrl-C already reached the children through the terminal; a SIGTERM to this process did not.
-    for (const child of children.values()) child.kill("SIGTERM");
-    setTimeout(() => {
-      for (const child of children.values()) child.kill("SIGKILL");
-      process.exit(1);
-    }, STOP_TIMEOUT_MS).unref();
-    if (children.size === 0) process.exit(0);
-  };
-  for (const { label, program, env } of instances) {
-    const child = spawn(process.execPath, [join(root, PROGRAMS[program])], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on("line", (line) => print(label, line, pretty));
-    child.on("exit", (code, signal) => {
-      children.delete(label);
-      if (!stopping) say(`${label} exited (${signal ?? `code ${code}`})`);
-      if (children.size === 0) process.exit(stopping ? 0 : 1);
-    });
-    children.set(label, child);
-  }
-  process.on("SIGINT", stopAll);
-  process.on("SIGTERM", stopAll);
+export function run(instances, options) {
+  const supervisor = new Supervisor(options);
+  for (const instance of instances) supervisor.add(instance);
+  process.on("SIGINT", () => supervisor.stopAll());
+  process.on("SIGTERM", () => supervisor.stopAll());
   // `npm start` runs this under `sh -c`: a SIGTERM to npm's pid ends npm and sh but never reaches
   // this process. Being re-parented means whoever started us is gone, so stop as on a signal.
   const parent = process.ppid;
   setInterval(() => {
-    if (process.ppid !== parent) stopAll();
+    if (process.ppid !== parent) supervisor.stopAll();
   }, 500).unref();
-  if (gatewayUrl) void announceWhenReady(gatewayUrl, started, () => stopping);
-  else say(`started ${instances.map((i) => i.label).join(", ")}`);
 }
 
-async function announceWhenReady(url, started, stopped) {
-  for (let i = 0; i < 600 && !stopped(); i++) {
-    try {
-      const response = await fetch(`${url}/ready`);
-      if (response.status === 200) {
-        say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}  (try: curl ${url}/users?id=1)`);
-        return;
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 200));
+class Supervisor {
+  started = Date.now();
+  children = new Map();
+  stopping = false;
+  starting = true;
+  allListening = false;
+  exitCode = 0;
+
+  constructor({ name, pretty, gatewayUrl }) {
+    Object.assign(this, { name, pretty, gatewayUrl });
   }
+
+  add(instance) {
+    const child = start(instance, this.pretty);
+    child.process.on("message", (message) => {
+      if (message?.type !== "listening" || typeof message.address !== "string") return;
+      child.address = message.address;
+      this.onListening();
+    });
+    // "close", not "exit": by then the last stderr line, which says why, has been read.
+    child.process.on("close", (code, signal) => this.onClose(instance.label, child.reason(code, signal), signal ?? `code ${code}`));
+    this.children.set(instance.label, child);
+  }
+
+  onListening() {
+    const children = [...this.children.values()];
+    if (this.allListening || this.stopping || !children.every((c) => c.address !== undefined)) return;
+    this.allListening = true;
+    const gateway = children.find((c) => c.program === "gateway");
+    if (!gateway) return this.finishStart(`started ${[...this.children.keys()].join(", ")}`);
+    void whenReady(gateway, () => this.stopping).then((ready) => {
+      const url = this.gatewayUrl;
+      if (ready) this.finishStart(`ready in ${((Date.now() - this.started) / 1000).toFixed(1)} s: ${url}  (try: curl ${url}/users?id=1)`);
+    });
+  }
+
+  finishStart(message) {
+    this.starting = false;
+    say(message);
+  }
+
+  onClose(label, reason, how) {
+    this.children.delete(label);
+    if (this.starting && !this.stopping) {
+      process.stderr.write(`${this.name}: ${label} could not start: ${reason}\n`);
+      this.exitCode = 1;
+      this.stopAll();
+    } else if (!this.stopping) say(`${label} exited (${how})`);
+    if (this.children.size === 0) process.exit(this.stopping ? this.exitCode : 1);
+  }
+
+  stopAll() {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.children.size > 0) say(`stopping ${[...this.children.keys()].join(", ")}…`);
+    // Ctrl-C already reached the children through the terminal; a SIGTERM to this process did not.
+    for (const { process: child } of this.children.values()) child.kill("SIGTERM");
+    setTimeout(() => {
+      for (const { process: child } of this.children.values()) child.kill("SIGKILL");
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
+    if (this.children.size === 0) process.exit(this.exitCode);
+  }
+}
+
+/**
+ * Spawns one program with an IPC channel (on which it says where it listens) and prefixed logs.
+ * `reason` is why it exited, in a few words: its last line on stderr, where every program writes
+ * the one line that says why it could not start.
+ */
+function start({ label, program, env }, pretty) {
+  const child = spawn(process.execPath, [join(root, PROGRAMS[program])], { cwd: root, env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  let lastError = "";
+  createInterface({ input: child.stdout }).on("line", (line) => print(label, line, pretty));
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    print(label, line, pretty);
+    if (line.trim() !== "") lastError = line.trim();
+  });
+  return {
+    process: child,
+    program,
+    address: undefined,
+    reason(code, signal) {
+      const said = lastError.startsWith(`${program}: `) ? lastError.slice(program.length + 2) : lastError;
+      return said || (signal ? `killed by ${signal}` : `exited with code ${code}`);
+    },
+  };
+}
+
+/** Resolves true once the gateway's own address answers `/ready` with 200; false when told to give up. */
+async function whenReady(gateway, givenUp) {
+  while (!givenUp() && gateway.process.exitCode === null) {
+    try {
+      const response = await fetch(`${gateway.address}/ready`);
+      await response.arrayBuffer();
+      if (response.status === 200) return gateway.process.exitCode === null;
+    } catch {
+      // Not answering yet.
+    }
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+  return false;
 }

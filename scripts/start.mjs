@@ -10,6 +10,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { withDevelopmentDefaults } from "./development.mjs";
 import { PROGRAMS, callSecret, formatter, run, say } from "./launcher.mjs";
 import { build, installIfMissing, root } from "./prepare.mjs";
 
@@ -25,19 +26,18 @@ for (const name of names) {
 installIfMissing(say);
 build(say);
 const port = process.env.PORT ?? "8080";
-const env = {
+// The embedded default is for a laptop: no tokens, no rate limits. AUTH=on with AUTH_JWT_SECRET
+// turns auth on (`npm run token` mints tokens for that secret), RATE_LIMIT=on the limits.
+const env = withDevelopmentDefaults({
   ...process.env,
   DATA_DIR: process.env.DATA_DIR ?? join(root, ".data"),
   MICRO_REGISTRY_ADDRESS: process.env.MICRO_REGISTRY_ADDRESS ?? join(root, ".data", "registry"),
-  // The embedded default is for a laptop: no tokens needed. AUTH=on with AUTH_JWT_SECRET turns it
-  // on; `npm run token` mints tokens for that secret.
-  AUTH: process.env.AUTH ?? "off",
   PORT: port,
-};
+});
 mkdirSync(env.DATA_DIR, { recursive: true });
 if (!/^(off|false|0|no)$/i.test(env.AUTH)) env.MICRO_AUTH_SECRET = callSecret(env.DATA_DIR);
 
 run(
   names.map((name) => ({ label: name, program: name, env })),
-  { pretty: await formatter(), gatewayUrl: names.includes("gateway") ? `http://localhost:${port}` : undefined },
+  { name: "npm start", pretty: await formatter(), gatewayUrl: names.includes("gateway") ? `http://localhost:${port}` : undefined },
 );

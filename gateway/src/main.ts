@@ -13,6 +13,7 @@ import {
   clientTracing,
   createLogger,
   exitAfterFlush,
+  listenOrExit,
   loadConfig,
   readMicroEnv,
   readTracingConfig,
@@ -79,5 +80,9 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 process.on("SIGTERM", (s) => void stop(s));
 process.on("SIGINT", (s) => void stop(s));
 
-const address = await app.listen({ port: config.port, host: config.host });
+const address = await listenOrExit(
+  () => app.listen({ port: config.port, host: config.host }),
+  { program: "gateway", address: `${config.host}:${config.port}`, variable: "PORT", hostVariable: "HOST" },
+  logger,
+);
 logger.info({ address, registry: registry.name }, `gateway listening on ${address}`);

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Env, type Logger, exitAfterFlush, loadConfig } from "@gw/micro";
+import { type Env, type Logger, StartupError, exitOnStartupFailure, loadConfig } from "@gw/micro";
 import { DataDirLockedError, type Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
 import { openDatabase } from "./open.js";
@@ -68,19 +68,22 @@ async function open(owner: DatabaseOwner, options: ServiceDatabaseOptions): Prom
     db = await openDatabase({ url: config.url, dataDir: config.dataDir, poolSize: config.poolSize });
   } catch (error) {
     const reason = error instanceof DataDirLockedError ? error.message : describe(error);
-    owner.logger.fatal({ err: error }, `cannot open the database: ${reason}`);
-    process.stderr.write(`${owner.name}: cannot open the database: ${reason}\n`);
-    exitAfterFlush(owner.logger, 1);
-    // Nothing more happens in this program: wait here for the exit.
-    return new Promise<never>(() => {});
+    return exitOnStartupFailure(owner.name, new StartupError(`cannot open the database: ${reason}`, { cause: error }), owner.logger);
   }
-  const applied = await migrate(db, fileURLToPath(options.migrations));
+  const applied = await migrate(db, fileURLToPath(options.migrations)).catch((error: unknown) =>
+    exitOnStartupFailure(owner.name, new StartupError(`cannot migrate the database: ${migrationFailure(error)}`, { cause: error }), owner.logger),
+  );
   const seeded = config.seed && options.seed ? await seedOnce(db, "demo", readFileSync(options.seed, "utf8")) : false;
   owner.logger.info(
     { kind: db.kind, dataDir: db.kind === "pglite" ? config.dataDir : undefined, applied, seeded, ms: Math.round(performance.now() - started) },
     "database ready",
   );
   return db;
+}
+
+/** A failed migration's own message (its file and the database's complaint); never a connection string. */
+function migrationFailure(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A connection failure's code, never its connection string. */

@@ -74,14 +74,14 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
     transportAddress:
       (transport === "nats" ? env.url("MICRO_TRANSPORT_ADDRESS", NATS_PROTOCOLS) : env.optional("MICRO_TRANSPORT_ADDRESS")) ??
       (registry === "nats" ? registryAddress : DEFAULT_NATS_URL),
-    serverAddress: env.string("MICRO_SERVER_ADDRESS", "127.0.0.1:0"),
+    serverAddress: env.address("MICRO_SERVER_ADDRESS", "127.0.0.1:0"),
     advertise: env.optional("MICRO_SERVER_ADVERTISE"),
     registerTtlMs,
     registerIntervalMs: env.int("MICRO_REGISTER_INTERVAL_MS", Math.floor(registerTtlMs / 3), { min: 50, max: registerTtlMs }),
     shutdownTimeoutMs: env.int("SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
     clientTimeoutMs: env.int("MICRO_CLIENT_TIMEOUT_MS", 5000, { min: 1 }),
     logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
-    adminAddress: env.string("MICRO_ADMIN_ADDRESS", "127.0.0.1:0"),
+    adminAddress: env.address("MICRO_ADMIN_ADDRESS", "127.0.0.1:0"),
     metrics: env.bool("METRICS", true),
     auth: readAuthEnv(env),
   };
@@ -149,6 +149,7 @@ export function newService(options: NewServiceOptions): Service {
     transport: transportFromEnv(config),
     address: config.serverAddress,
     advertise: config.advertise,
+    settingNames: { address: "MICRO_SERVER_ADDRESS", adminAddress: "MICRO_ADMIN_ADDRESS" },
     registerTtlMs: config.registerTtlMs,
     registerIntervalMs: config.registerIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -32,6 +32,7 @@ export * from "./client/index.js";
 export * from "./server/index.js";
 export * from "./service/index.js";
 export * from "./config/index.js";
+export * from "./startup/index.js";
 export * from "./logger/index.js";
 export * from "./validation/index.js";
 export * from "./env.js";

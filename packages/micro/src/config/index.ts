@@ -2,8 +2,10 @@
  * Environment configuration, validated once at start. A bad or missing value stops the
  * program with one line naming the variable and what it expects.
  */
+import { StartupError, startupFailureLine } from "../startup/error.js";
 
-export class ConfigError extends Error {
+/** A bad or missing variable: a start-up failure, printed as `<program>: configuration error: …`. */
+export class ConfigError extends StartupError {
   constructor(
     readonly variable: string,
     readonly expected: string,
@@ -11,6 +13,10 @@ export class ConfigError extends Error {
   ) {
     super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
     this.name = "ConfigError";
+  }
+
+  override describe(): string {
+    return `configuration error: ${this.message}`;
   }
 }
 
@@ -57,6 +63,15 @@ export class EnvReader {
     throw new ConfigError(name, "true or false", raw);
   }
 
+  /** A `host:port` to listen on (`[::1]:80` for IPv6); port 0 means any free one. */
+  address(name: string, fallback: string): string {
+    const raw = this.optional(name) ?? fallback;
+    // What the socket transports' address parsing accepts, so no value passes here and fails there.
+    const match = /^\[?[^\]]*?\]?:(\d+)$/.exec(raw);
+    if (!match || Number(match[1]) > 65535) throw new ConfigError(name, "host:port (port 0: any free one)", raw);
+    return raw;
+  }
+
   url(name: string, protocols: readonly string[]): string | undefined {
     const raw = this.optional(name);
     if (raw === undefined) return undefined;
@@ -88,7 +103,8 @@ export function loadConfig<T>(program: string, read: (env: EnvReader) => T, env:
     return read(new EnvReader(env));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${program}: configuration error: ${error.message}\n`);
+    // No logger exists yet, so nothing to flush: the line is written and the program ends here.
+    process.stderr.write(`${startupFailureLine(program, error)}\n`);
     process.exit(1);
   }
 }

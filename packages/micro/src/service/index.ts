@@ -16,6 +16,7 @@ import type { Listener, Transport } from "../transport/index.js";
 import { Readiness } from "../health/index.js";
 import { type AdminServer, listenAdmin } from "../health/server.js";
 import { Metrics } from "../metrics/index.js";
+import { exitOnStartupFailure, listenFailure, notifyListening } from "../startup/index.js";
 import { advertisedAddress } from "./advertise.js";
 import { Registrar } from "./registrar.js";
 
@@ -49,6 +50,11 @@ export interface ServiceOptions {
    * @default false
    */
   readonly authEnabled?: boolean;
+  /**
+   * The names under which `address` and `adminAddress` were configured (environment variables),
+   * so that a failed listen says what to change. @default the option names
+   */
+  readonly settingNames?: { readonly address: string; readonly adminAddress: string };
 }
 
 export class Service {
@@ -120,12 +126,10 @@ export class Service {
     this.closers.unshift(fn);
   }
 
+  /** Listens, then registers once ready; a failed listen rejects with a `StartupError`. */
   async start(): Promise<void> {
     const o = this.options;
-    this.listener = await o.transport.listen(o.address ?? "127.0.0.1:0", this.server.serve);
-    if (o.adminAddress !== undefined) {
-      this.admin = await listenAdmin(o.adminAddress, { name: o.name, readiness: this.readiness, metrics: this.metrics });
-    }
+    this.listener = await this.listen();
     const address = o.advertise ?? advertisedAddress(this.listener.address);
     const metadata: Record<string, string> = { transport: o.transport.name };
     if (this.admin) metadata.admin = advertisedAddress(this.admin.address);
@@ -152,7 +156,10 @@ export class Service {
     return this.stopping;
   }
 
-  /** Starts and stops on SIGTERM or SIGINT, exiting 0 after a clean stop. */
+  /**
+   * Starts and stops on SIGTERM or SIGINT, exiting 0 after a clean stop. A start that fails
+   * prints one line naming what to change and exits 1; one that succeeds tells a launcher.
+   */
   async run(): Promise<void> {
     const onSignal = (signal: NodeJS.Signals) => {
       // Ctrl-C under a launcher delivers SIGINT and then the launcher's SIGTERM: stop once.
@@ -168,7 +175,33 @@ export class Service {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
-    await this.start();
+    try {
+      await this.start();
+    } catch (error) {
+      return exitOnStartupFailure(this.name, error, this.logger);
+    }
+    notifyListening(this.address ?? "");
+  }
+
+  /** Opens the RPC listener, then the admin server; a taken port names its setting. */
+  private async listen(): Promise<Listener> {
+    const o = this.options;
+    const names = o.settingNames ?? { address: "address", adminAddress: "adminAddress" };
+    const failed = (address: string, variable: string) => (error: unknown) => {
+      throw listenFailure(error, { program: o.name, address, variable });
+    };
+    const bind = o.address ?? "127.0.0.1:0";
+    const listener = await o.transport.listen(bind, this.server.serve).catch(failed(bind, names.address));
+    const adminAddress = o.adminAddress;
+    if (adminAddress !== undefined) {
+      const admin = listenAdmin(adminAddress, { name: o.name, readiness: this.readiness, metrics: this.metrics });
+      this.admin = await admin.catch(async (error: unknown) => {
+        // A start that failed half-way leaves nothing listening behind it.
+        await listener.close(0);
+        return failed(adminAddress, names.adminAddress)(error);
+      });
+    }
+    return listener;
   }
 
   private async shutdown(): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * The service lifecycle with real parts: it serves on a real socket, registers its endpoints,
  * refreshes its registration on the interval, and on stop deregisters, closes its listener and
- * runs its closers last-registered-first.
+ * runs its closers last-registered-first. A port it cannot take fails its start with a line
+ * naming the setting, and leaves nothing listening.
  */
 import assert from "node:assert/strict";
+import { type AddressInfo, type Server as NetServer, createServer } from "node:net";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { defineService } from "../contract/index.js";
@@ -11,6 +13,8 @@ import { createLogger } from "../logger/index.js";
 import type { WatchEvent } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { HttpTransport } from "../transport/http/index.js";
+import { StartupError } from "../startup/index.js";
+import { TcpTransport } from "../transport/tcp/index.js";
 import { Service } from "./index.js";
 
 const echo = defineService({
@@ -103,4 +107,51 @@ describe("service", () => {
     await client.close();
     await caller.close();
   });
+
+  it("service - a taken admin port fails start naming the setting, and leaves nothing listening", async () => {
+    const taken = await listening(0);
+    const adminAddress = `127.0.0.1:${portOf(taken)}`;
+    // A port known to be free, so that afterwards the test can check it is free again.
+    const probe = await listening(0);
+    const rpcPort = portOf(probe);
+    await close(probe);
+    const registry = new MemoryRegistry();
+    const service = new Service({
+      name: "echo",
+      version: "1",
+      registry,
+      transport: new TcpTransport(),
+      logger: createLogger("echo", "silent"),
+      address: `127.0.0.1:${rpcPort}`,
+      adminAddress,
+      settingNames: { address: "ECHO_ADDRESS", adminAddress: "ECHO_ADMIN_ADDRESS" },
+    });
+    try {
+      const failure = await service.start().then(() => undefined, (error: unknown) => error);
+      assert.ok(failure instanceof StartupError, String(failure));
+      assert.match(failure.message, new RegExp(`^cannot listen on ${adminAddress}: address already in use; .*set ECHO_ADMIN_ADDRESS to a free port`));
+      assert.deepEqual(await registry.getService("echo"), [], "not registered");
+      // The RPC listener, opened first, was closed again: its port is free.
+      await close(await listening(rpcPort));
+    } finally {
+      await close(taken);
+      await registry.close();
+    }
+  });
 });
+
+function listening(port: number): Promise<NetServer> {
+  const server = createServer();
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
+function portOf(server: NetServer): number {
+  return (server.address() as AddressInfo).port;
+}
+
+function close(server: NetServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
