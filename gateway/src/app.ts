@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { AJV_OPTIONS, type Metrics, addNumericFormats, methodNotAllowed, notFound } from "@gw/micro";
 import type { App, GatewayDeps } from "./context.js";
 import { GATEWAY_ID, errorHandler } from "./errors.js";
+import { jsonBodies } from "./json-body.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { type AuthConfig, auth } from "./auth/index.js";
 import { type RateLimitOptions, rateLimit } from "./ratelimit/index.js";
@@ -46,6 +47,7 @@ export function buildGateway(options: GatewayOptions): App {
     return503OnClosing: true,
     ajv: { customOptions: AJV_OPTIONS, plugins: [addNumericFormats] },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  jsonBodies(app);
 
   // Callback hooks rather than async ones: they run on every request, and each async hook costs
   // Fastify a promise and a turn of the microtask queue.

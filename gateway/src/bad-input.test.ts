@@ -52,3 +52,40 @@ describe("gateway - text fields", () => {
     assert.equal(reply.json<{ user: { name: string } }>().user.name, "Zoë 李 🦊 & Co.");
   });
 });
+
+/** `depth` objects inside one another, as JSON text: `{"a":{"a":…{}}}`. */
+function nested(depth: number): string {
+  return '{"a":'.repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+}
+
+describe("gateway - nesting limit", () => {
+  test("gateway - an /rpc request nested 5,000 levels deep is a 400, and no backend is called", async () => {
+    const before = backends.calls.length;
+    const body = `{"service":"users","endpoint":"UsersService.Get","request":${nested(5000)}}`;
+    assert.ok(body.length > 30_000);
+    assertBadRequest(await send("POST", "/rpc", body), "body: nests deeper than 64 levels");
+    assert.equal(backends.calls.length, before);
+  });
+
+  test("gateway - every JSON body route applies the limit, counting arrays and objects alike", async () => {
+    assertBadRequest(await send("PATCH", "/users/2", `{"name":${"[".repeat(64)}${"]".repeat(64)}}`), "body: nests deeper than 64 levels");
+    assertBadRequest(await send("POST", "/orders", `{"user_id":1,"product_id":100,"amount":${nested(64)}}`), "body: nests deeper than 64 levels");
+    const charset = await app.inject({ method: "POST", url: "/products", headers: { "content-type": "application/json; charset=utf-8" }, payload: nested(100) });
+    assertBadRequest(charset, "body: nests deeper than 64 levels");
+  });
+
+  test("gateway - a body nested exactly 64 levels is parsed and judged by the contract", async () => {
+    // The body is level 1 and `request` level 2: 62 more inside it make 64.
+    const body = `{"service":"users","endpoint":"UsersService.Get","request":{"id":2,"x":${nested(62)}}}`;
+    const reply = await send("POST", "/rpc", body);
+    assert.equal(reply.statusCode, 400, reply.body);
+    assert.deepEqual(reply.json(), { id: "users", code: 400, detail: "x: is not a known field", status: "Bad Request" });
+  });
+
+  test("gateway - brackets inside strings do not count, and malformed JSON is still 'not valid JSON'", async () => {
+    const reply = await send("PATCH", "/users/2", JSON.stringify({ name: "[".repeat(200) }));
+    assert.equal(reply.statusCode, 200, reply.body);
+    assertBadRequest(await send("PATCH", "/users/2", '{"name":'), "body: is not valid JSON");
+    assertBadRequest(await send("PATCH", "/users/2", '{"__proto__":{"x":1}}'), "body: is not valid JSON");
+  });
+});

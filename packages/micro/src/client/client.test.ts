@@ -240,6 +240,23 @@ describe("client", () => {
     assert.deepEqual(world.invocations, []);
   });
 
+  it("client - a request that cannot be encoded is a 400 made by the caller, and no node is called", async (t) => {
+    const world = await cluster(t);
+    await world.startNode("n1");
+    let deep: Record<string, unknown> = {};
+    const nested = deep;
+    // Deep enough to overflow JSON.stringify's stack.
+    for (let i = 0; i < 100_000; i++) deep = deep.a = {};
+    for (const request of [nested, { text: 1n }]) {
+      await assert.rejects(world.client.callRaw("test", "TestService.Whoami", request), (error: unknown) => {
+        assert.ok(error instanceof MicroError, String(error));
+        assert.deepEqual(error.toJSON(), { id: "test", code: 400, detail: "request: cannot be encoded", status: "Bad Request" });
+        return true;
+      });
+    }
+    assert.deepEqual(world.invocations, []);
+  });
+
   it("client - the deadline reaches the handler", async (t) => {
     const world = await cluster(t);
     await world.startNode("n1");

@@ -130,7 +130,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
 
   private async send(call: ClientCall): Promise<unknown> {
     if (call.deadline <= Date.now()) throw timedOut(call.service);
-    const body = this.codec.encode(call.request);
+    const body = this.encode(call);
     // Made at the first retry: most calls never need it.
     let tried: Set<string> | undefined;
     let last: MicroError | undefined;
@@ -164,6 +164,15 @@ export class Client<Cs extends readonly ServiceContract[]> {
       }
       await backoff(attempt, call.deadline - Date.now());
       if (call.deadline <= Date.now()) throw timedOut(call.service);
+    }
+  }
+
+  /** The request's bytes; one the codec cannot encode (a BigInt, too deep) is the caller's 400. */
+  private encode(call: ClientCall): Uint8Array {
+    try {
+      return this.codec.encode(call.request);
+    } catch (error) {
+      throw badRequest(call.service, "request: cannot be encoded", { cause: error });
     }
   }
 

@@ -3,7 +3,7 @@
  * against the endpoint's schema, runs the handler within the propagated deadline and encodes
  * the result, or the wire error.
  */
-import { type Codec, CodecError, jsonCodec } from "../codec/index.js";
+import { type Codec, CodecError, NestingTooDeepError, jsonCodec } from "../codec/index.js";
 import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
 import {
   DependencyUnavailableError,
@@ -92,10 +92,12 @@ export class Server {
     return route.invoke(request, call);
   }
 
+  /** The codec limits nesting too: a direct caller can skip the gateway and its limit. */
   private decode(body: Uint8Array): unknown {
     try {
       return this.codec.decode(body) ?? {};
     } catch (error) {
+      if (error instanceof NestingTooDeepError) throw badRequest(this.name, `request: nests deeper than ${error.maxDepth} levels`);
       if (error instanceof CodecError) throw badRequest(this.name, "request: is not valid JSON");
       throw error;
     }

@@ -91,6 +91,26 @@ describe("server", () => {
     assert.match(wire.detail, /JSON/);
   });
 
+  it("server - a body nested deeper than 64 levels is a 400 saying so, without reaching the handler", async () => {
+    let reached = 0;
+    const server = serverWith({
+      async Echo(request) {
+        reached++;
+        return { text: request.text };
+      },
+    });
+    // 5,000 levels in 30 KB: what overflowed JSON.stringify's stack when it reached a handler's answer.
+    const deep = '{"a":'.repeat(4999) + "{}" + "}".repeat(4999);
+    for (const body of [deep, `{"text":"x","n":${"[".repeat(64)}${"]".repeat(64)}}`]) {
+      const wire = wireOf(await server.serve(requestOf("TestService.Echo", body)));
+      assert.deepEqual(wire, { id: "test", code: 400, detail: "request: nests deeper than 64 levels", status: "Bad Request" });
+    }
+    // 64 levels in all are decoded, and then judged by the contract like any other request.
+    const atLimit = wireOf(await server.serve(requestOf("TestService.Echo", `{"text":"x","n":${"[".repeat(63)}${"]".repeat(63)}}`)));
+    assert.equal(atLimit.detail, "n: is not a known field");
+    assert.equal(reached, 0);
+  });
+
   it("server - an unknown endpoint is a 404", async () => {
     const response = await serverWith().serve(requestOf("TestService.Nope", "{}"));
     const wire = wireOf(response);
