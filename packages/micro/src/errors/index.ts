@@ -37,19 +37,34 @@ export function statusText(code: number): string {
   return STATUS_TEXT[code] ?? (code >= 500 ? "Internal Server Error" : "Error");
 }
 
+export interface MicroErrorOptions {
+  readonly cause?: unknown;
+  /** See `MicroError.local`. @default false */
+  readonly local?: boolean;
+}
+
 export class MicroError extends Error implements WireError {
   readonly id: string;
   readonly code: number;
   readonly detail: string;
   readonly status: string;
+  /**
+   * Made on the caller's side without the callee having any part in it: a request the client
+   * cannot encode, no node to send it to, a node that refused the connection, a circuit already
+   * open. Such an error says nothing of the callee's health, so circuit breakers do not count it.
+   * Set only by the client's own constructors, and never sent: `toJSON` leaves it out and
+   * `fromWire` never sets it, so what a service answers always counts as the service's.
+   */
+  readonly local: boolean;
 
-  constructor(id: string, code: number, detail: string, options?: { cause?: unknown }) {
+  constructor(id: string, code: number, detail: string, options?: MicroErrorOptions) {
     super(detail, options);
     this.name = "MicroError";
     this.id = id;
     this.code = code;
     this.detail = detail;
     this.status = statusText(code);
+    this.local = options?.local ?? false;
   }
 
   toJSON(): WireError {
@@ -97,7 +112,7 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-type Constructor = (id: string, detail: string, options?: { cause?: unknown }) => MicroError;
+type Constructor = (id: string, detail: string, options?: MicroErrorOptions) => MicroError;
 const make =
   (code: number): Constructor =>
   (id, detail, options) =>

@@ -42,7 +42,8 @@ export class RoundRobinSelector implements Selector {
     if (!exclude?.size && this.failedUntil.size === 0 && nodes.length > 0) return nodes[turn % nodes.length] as Node;
     const open = exclude?.size ? nodes.filter((n) => !exclude.has(n.id)) : nodes;
     if (open.length === 0) {
-      throw unavailable(service, `service ${service} has no reachable node`);
+      // Made before any node was asked: local, so no circuit breaker counts it against the service.
+      throw unavailable(service, `service ${service} has no reachable node`, { local: true });
     }
     const now = Date.now();
     const healthy = open.filter((n) => !this.isCoolingDown(n.id, now));
