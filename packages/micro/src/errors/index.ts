@@ -112,6 +112,25 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
+/**
+ * A dependency refused what the caller sent: the database cannot store a value, or the change
+ * breaks a uniqueness or reference rule. The caller's fault, neither a bug nor an outage: the
+ * server answers `status` (a 4xx) with `detail` under its own name, and hands the error, whose
+ * cause is the dependency's own, to its `onRejected` for the log. `detail` is a plain sentence
+ * for a person; it never holds SQL, values or the names of constraints.
+ */
+export class DependencyRejectedError extends Error {
+  constructor(
+    readonly dependency: string,
+    readonly status: number,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} rejected the request: ${detail}`, options);
+    this.name = "DependencyRejectedError";
+  }
+}
+
 type Constructor = (id: string, detail: string, options?: MicroErrorOptions) => MicroError;
 const make =
   (code: number): Constructor =>

@@ -6,6 +6,7 @@
 import { type Codec, CodecError, NestingTooDeepError, jsonCodec } from "../codec/index.js";
 import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
 import {
+  DependencyRejectedError,
   DependencyUnavailableError,
   MicroError,
   badRequest,
@@ -30,6 +31,11 @@ export interface ServerOptions {
   readonly wrappers?: readonly HandlerWrapper[];
   /** Called with unexpected handler errors; the caller gets a bare 500. */
   readonly onError?: (error: unknown, call: ServerCall) => void;
+  /**
+   * Called when a dependency refused the caller's data (the caller gets the error's 4xx), with the
+   * dependency's own error as its `cause`: the one place that still knows what exactly was refused.
+   */
+  readonly onRejected?: (error: DependencyRejectedError, call: ServerCall) => void;
 }
 
 interface Route {
@@ -106,6 +112,10 @@ export class Server {
   private toWireError(error: unknown, call: ServerCall): MicroError {
     if (isMicroError(error)) return error;
     if (error instanceof DependencyUnavailableError) return unavailable(this.name, `${error.dependency} unavailable`);
+    if (error instanceof DependencyRejectedError) {
+      this.options.onRejected?.(error, call);
+      return new MicroError(this.name, error.status, error.detail);
+    }
     this.options.onError?.(error, call);
     return internal(this.name, "internal error");
   }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { type HandlerContext, type HandlerOf, defineService } from "../contract/index.js";
-import type { WireError } from "../errors/index.js";
+import { DependencyRejectedError, type WireError } from "../errors/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { Server } from "./index.js";
 
@@ -166,5 +166,25 @@ describe("server", () => {
     assert.deepEqual(wire, { id: "test", code: 500, detail: "internal error", status: "Internal Server Error" });
     assert.equal(seen.length, 1);
     assert.match(String(seen[0]), /hunter2/);
+  });
+
+  it("server - a dependency's refusal is its 4xx under the server's name, and the cause goes to onRejected only", async () => {
+    const rejected: Array<{ error: DependencyRejectedError; endpoint: string }> = [];
+    const cause = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    const server = new Server({ name: "test", onRejected: (error, call) => rejected.push({ error, endpoint: call.endpoint }), onError: () => assert.fail("not unexpected") }).handle(contract, {
+      async Echo() {
+        throw new DependencyRejectedError("database", 400, "a text value contains a character that cannot be stored", { cause });
+      },
+      async Wait() {
+        return { aborted: false };
+      },
+    });
+    const response = await server.serve(requestOf("TestService.Echo", '{"text":"hi"}'));
+    assert.equal(response.ok, false);
+    assert.equal(response.code, 400);
+    assert.deepEqual(wireOf(response), { id: "test", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request" });
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0]?.endpoint, "TestService.Echo");
+    assert.equal(rejected[0]?.error.cause, cause);
   });
 });
