@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { AJV_OPTIONS, type Metrics, addNumericFormats, methodNotAllowed, notFound } from "@gw/micro";
 import type { App, GatewayDeps } from "./context.js";
+import { clientErrorHandler } from "./client-errors.js";
 import { GATEWAY_ID, errorHandler } from "./errors.js";
 import { jsonBodies } from "./json-body.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
@@ -45,6 +46,8 @@ export function buildGateway(options: GatewayOptions): App {
     genReqId: requestIdOf,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // Requests the HTTP parser refuses never reach Fastify's hooks; see client-errors.ts.
+    clientErrorHandler: clientErrorHandler(options.logger),
     ajv: { customOptions: AJV_OPTIONS, plugins: [addNumericFormats] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   jsonBodies(app);
