@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { isUniqueViolation, type Database } from "./index.js";
+import { DataError, isUniqueViolation, type Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
 
 export type OpenForTest = (t: TestContext) => Promise<Database | undefined>;
@@ -28,6 +28,7 @@ function table(stem: string): string {
 export function databaseConformance(label: string, open: OpenForTest): void {
   typeCases(label, open);
   transactionCases(label, open);
+  dataErrorCases(label, open);
   concurrencyAndMigrationCases(label, open);
 }
 
@@ -107,6 +108,67 @@ function transactionCases(label: string, open: OpenForTest): void {
     assert.equal(isUniqueViolation(new Error("other")), false);
   });
 
+}
+
+/**
+ * Asserts that `run` rejects with a DataError of this SQLSTATE and status whose detail is a plain
+ * sentence: none of `secrets` (the values, table and constraint names) and no SQL in it.
+ */
+async function rejectsAsDataError(run: Promise<unknown>, code: string, status: number, secrets: readonly string[]): Promise<void> {
+  await assert.rejects(run, (error: unknown) => {
+    assert.ok(error instanceof DataError, `expected a DataError, got ${String(error)}`);
+    assert.deepEqual([error.code, error.status, error.dependency], [code, status, "database"]);
+    assert.equal((error.cause as { code?: unknown }).code, code, "the driver's error is kept as the cause");
+    assert.match(error.detail, /^[a-z][a-z ,]+$/, error.detail);
+    for (const secret of [...secrets, "INSERT", "UPDATE", "DELETE", "SELECT", "constraint", "relation"]) {
+      assert.ok(!error.detail.toLowerCase().includes(secret.toLowerCase()), `${JSON.stringify(secret)} in ${JSON.stringify(error.detail)}`);
+    }
+    return true;
+  });
+}
+
+function dataErrorCases(label: string, open: OpenForTest): void {
+  test(`${label} - values the database cannot take (class 22) are DataErrors with a 400 and a plain sentence`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const name = table("values");
+    await db.query(`CREATE TABLE ${name} (id int PRIMARY KEY, note text, code varchar(3))`);
+    await rejectsAsDataError(db.query(`INSERT INTO ${name} (id, note) VALUES (1, $1)`, ["secret\u0000"]), "22021", 400, [name, "secret", "0x00"]);
+    await rejectsAsDataError(db.query(`INSERT INTO ${name} (id, code) VALUES (1, $1)`, ["toolong"]), "22001", 400, [name, "toolong", "varying"]);
+    await rejectsAsDataError(db.query("SELECT $1::int AS n", ["abc"]), "22P02", 400, ["abc", "integer"]);
+    await rejectsAsDataError(db.query("SELECT $1::numeric(3,1) AS n", [1000]), "22003", 400, ["1000", "precision"]);
+    await rejectsAsDataError(db.query("SELECT $1::timestamptz AS t", ["yesterday-ish"]), "22007", 400, ["yesterday"]);
+    await rejectsAsDataError(db.query("SELECT 1 / $1::int AS n", [0]), "22012", 400, ["division"]);
+    await rejectsAsDataError(db.transaction((tx) => tx.query(`INSERT INTO ${name} (id, note) VALUES (2, $1)`, ["x\u0000"])), "22021", 400, [name]);
+    assert.deepEqual(await db.query(`SELECT id FROM ${name}`), [], "nothing was written");
+  });
+
+  test(`${label} - integrity violations (class 23) are DataErrors: unique and foreign key 409, not-null and check 400`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const parent = table("parent");
+    const child = table("child");
+    await db.query(`CREATE TABLE ${parent} (id int PRIMARY KEY, email text NOT NULL UNIQUE, stock int NOT NULL CHECK (stock >= 0))`);
+    await db.query(`CREATE TABLE ${child} (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES ${parent} (id))`);
+    await db.query(`INSERT INTO ${parent} VALUES (1, 'taken@example.com', 1)`);
+    await db.query(`INSERT INTO ${child} VALUES (1, 1)`);
+    const duplicate = db.query(`INSERT INTO ${parent} VALUES (2, $1, 1)`, ["taken@example.com"]);
+    await rejectsAsDataError(duplicate, "23505", 409, [parent, "taken@example.com", "email", "key"]);
+    await assert.rejects(db.query(`INSERT INTO ${parent} VALUES (2, $1, 1)`, ["taken@example.com"]), isUniqueViolation);
+    await rejectsAsDataError(db.query(`INSERT INTO ${child} VALUES (2, $1)`, [99]), "23503", 409, [child, parent, "99", "parent_id"]);
+    await rejectsAsDataError(db.query(`DELETE FROM ${parent} WHERE id = $1`, [1]), "23503", 409, [child, parent, "parent_id"]);
+    await rejectsAsDataError(db.query(`INSERT INTO ${parent} VALUES (3, $1, 1)`, [null]), "23502", 400, [parent, "email", "null value"]);
+    await rejectsAsDataError(db.query(`UPDATE ${parent} SET stock = $1 WHERE id = 1`, [-5]), "23514", 400, [parent, "stock", "-5", "check"]);
+    await rejectsAsDataError(db.transaction((tx) => tx.query(`INSERT INTO ${child} VALUES (3, $1)`, [42])), "23503", 409, [child]);
+    assert.deepEqual(await db.query(`SELECT id, stock FROM ${parent}`), [{ id: 1, stock: 1 }]);
+  });
+
+  test(`${label} - other errors are left as the driver threw them`, async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    await assert.rejects(db.query("SELEC 1"), (error: unknown) => !(error instanceof DataError) && (error as { code?: unknown }).code === "42601");
+    await assert.rejects(db.query(`SELECT * FROM ${table("missing")}`), (error: unknown) => !(error instanceof DataError) && (error as { code?: unknown }).code === "42P01");
+  });
 }
 
 function concurrencyAndMigrationCases(label: string, open: OpenForTest): void {

@@ -70,7 +70,10 @@ export interface DatabaseOptions {
 /** Pool size when `DatabaseOptions.poolSize` is not given. */
 export const DEFAULT_POOL_SIZE = 10;
 
-/** PostgreSQL's unique_violation, the same code from PGlite and from `pg`. */
+/**
+ * PostgreSQL's unique_violation, the same code from PGlite and from `pg`, and kept by the
+ * DataError either driver turns it into.
+ */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }
@@ -86,5 +89,6 @@ export class DataDirLockedError extends Error {
   }
 }
 
+export { DataError, dataErrorOf } from "./data-errors.js";
 export { openDatabase } from "./open.js";
 export { MigrationError, migrate, seedOnce } from "./migrate.js";

@@ -3,9 +3,9 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { defineService } from "@gw/micro";
-import { Empty, Id, Limit, Money, Offset, strict } from "./common.js";
+import { Empty, Id, Limit, Money, Offset, Text, strict } from "./common.js";
 
-export const ProductName = Type.String({ minLength: 1, maxLength: 200 });
+export const ProductName = Text({ minLength: 1, maxLength: 200 });
 export const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
 
 export const Product = Type.Object({ id: Id, name: ProductName, price: Money, stock: Stock });

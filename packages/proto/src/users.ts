@@ -3,10 +3,10 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { defineService } from "@gw/micro";
-import { Empty, Id, Limit, Offset, strict } from "./common.js";
+import { Empty, Id, Limit, Offset, Text, strict } from "./common.js";
 
 export const Email = Type.String({ format: "email", minLength: 3, maxLength: 254 });
-export const UserName = Type.String({ minLength: 1, maxLength: 200 });
+export const UserName = Text({ minLength: 1, maxLength: 200 });
 
 export const User = Type.Object({ id: Id, email: Email, name: UserName });
 export type User = Static<typeof User>;

@@ -12,10 +12,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Database } from "@gw/database";
+import { DataError, type Database } from "@gw/database";
 import { pgliteKind, postgresKind } from "@gw/database/testing";
 /** Errors from any of the three services are checked here, so `rejectsWith` takes the id. */
+import { IDEMPOTENCY_KEY, Server, type WireError } from "@gw/micro";
 import { handlerTesting, rejectsWithMicroError as rejectsWith } from "@gw/micro/testing";
+import { orders } from "@gw/proto";
 import type { Order } from "@gw/proto";
 import { type Open, suiteOf } from "./testing.js";
 
@@ -139,6 +141,27 @@ function rpcCases(kind: string, open: Open): void {
     assert.deepEqual(created.map(({ order }) => order.amount), amounts);
     const listed = (await f.handler.List({ user_id: user.id, limit: 500 }, context("List"))).orders;
     assert.deepEqual(ids(listed).sort((x, y) => x - y), createdIds.sort((x, y) => x - y));
+  });
+
+  test(`orders - an Idempotency-Key the database cannot store is a 400 from the Server, not a 500, and inserts nothing (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const before = await count(f.db);
+    // A direct caller's metadata is no contract field: only the database can refuse the NUL.
+    const metadata = { [IDEMPOTENCY_KEY]: "key\u0000" };
+    await assert.rejects(
+      f.handler.Create({ user_id: 1, product_id: 100, amount: 1 }, { ...context("Create"), metadata }),
+      (error: unknown) => error instanceof DataError && error.status === 400 && error.code === "22021",
+    );
+    const rejected: unknown[] = [];
+    const server = new Server({ name: "orders", onRejected: (error) => rejected.push(error.cause) }).handle(orders, f.handler);
+    const body = Buffer.from(JSON.stringify({ user_id: 1, product_id: 100, amount: 1 }));
+    const response = await server.serve({ service: "orders", endpoint: "OrdersService.Create", metadata, deadline: Date.now() + 5000, body });
+    assert.equal(response.code, 400);
+    const wire = JSON.parse(Buffer.from(response.body).toString()) as WireError;
+    assert.deepEqual(wire, { id: "orders", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request" });
+    assert.equal((rejected[0] as { code?: unknown }).code, "22021", "the database's own error is handed over for the log");
+    assert.equal(await count(f.db), before);
   });
 
   // Last: it takes the users service down for the rest of this kind's suite.

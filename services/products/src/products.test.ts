@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Database, seedOnce } from "@gw/database";
+import { DataError, type Database, seedOnce } from "@gw/database";
 import { type DatabaseKind, pgliteKind, postgresKind, type SuiteDatabase, suiteDatabase } from "@gw/database/testing";
 import type { HandlerOf } from "@gw/micro";
 import { handlerTesting } from "@gw/micro/testing";
@@ -108,6 +108,18 @@ function behaviour(kind: string, open: Open): void {
     await assert.rejects(f.store.create("Debt", 1, -1), isCheckViolation);
     await assert.rejects(f.store.update(100, { price: 0 }), isCheckViolation);
     await assert.rejects(f.store.update(100, { stock: -1 }), isCheckViolation);
+    assert.equal(await count(f.db), before);
+    assert.deepEqual(await f.store.get(100), WIDGET);
+  });
+
+  test(`products - values the database refuses reach the handler's caller as DataErrors with a 400, not as 500s (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const before = await count(f.db);
+    const refused = (code: string) => (error: unknown) => error instanceof DataError && error.status === 400 && error.code === code;
+    await assert.rejects(f.handler.Create({ name: "x\u0000", price: 1 }, context("Create")), refused("22021"));
+    await assert.rejects(f.handler.Update({ id: 100, name: "x\u0000" }, context("Update")), refused("22021"));
+    await assert.rejects(f.handler.Update({ id: 100, price: 0 }, context("Update")), refused(CHECK_VIOLATION));
     assert.equal(await count(f.db), before);
     assert.deepEqual(await f.store.get(100), WIDGET);
   });

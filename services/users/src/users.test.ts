@@ -10,11 +10,11 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Database, seedOnce } from "@gw/database";
+import { DataError, type Database, seedOnce } from "@gw/database";
 import { type DatabaseKind, pgliteKind, postgresKind, type SuiteDatabase, suiteDatabase } from "@gw/database/testing";
-import type { HandlerOf } from "@gw/micro";
+import { type HandlerOf, Server, type WireError } from "@gw/micro";
 import { handlerTesting } from "@gw/micro/testing";
-import type { users } from "@gw/proto";
+import { users } from "@gw/proto";
 import { UsersService } from "./handler.js";
 import { EmailTakenError, UserStore } from "./store.js";
 
@@ -111,6 +111,24 @@ function behaviour(kind: string, open: Open): void {
     await rejectsWith(f.handler.Update({ id: 404, name: "Nobody" }, context("Update")), 404, /^user 404 not found$/);
     assert.deepEqual(await f.store.get(4), { id: 4, email: "David@Example.com", name: "David" });
     assert.deepEqual(await f.store.get(2), BOB);
+  });
+
+  test(`users - a name the database cannot store is a DataError with a 400 from the handler, and a 400 from the contract at the Server (${kind})`, async (t) => {
+    const f = await open(t);
+    if (!f) return;
+    const isNulRefused = (error: unknown) => error instanceof DataError && error.status === 400 && error.code === "22021";
+    // The handler called directly, as a caller that skipped validation would reach the store.
+    await assert.rejects(f.handler.Update({ id: 2, name: "x\u0000" }, context("Update")), isNulRefused);
+    await assert.rejects(f.handler.Create({ email: "nul@example.com", name: "x\u0000" }, context("Create")), isNulRefused);
+    // Its specific mapping still comes first: a taken email is its 409 naming the address.
+    await rejectsWith(f.handler.Update({ id: 2, email: "ALICE@example.com", name: "x" }, context("Update")), 409, /ALICE@example\.com/);
+    const server = new Server({ name: "users" }).handle(users, f.handler);
+    const body = Buffer.from(JSON.stringify({ id: 2, name: "x\u0000" }));
+    const response = await server.serve({ service: "users", endpoint: "UsersService.Update", metadata: {}, deadline: Date.now() + 5000, body });
+    const wire = JSON.parse(Buffer.from(response.body).toString()) as WireError;
+    assert.deepEqual(wire, { id: "users", code: 400, detail: "name: must not contain control characters", status: "Bad Request" });
+    assert.deepEqual(await f.store.get(2), BOB);
+    assert.equal(await f.store.get(5), undefined);
   });
 
   test(`users - delete removes the user and frees its email; missing ids are 404 (${kind})`, async (t) => {

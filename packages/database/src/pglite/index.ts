@@ -10,11 +10,13 @@
  *   OS cache. open_datasync opens the WAL with O_SYNC, the one path that reaches the disk.
  *
  * PGlite runs one statement at a time; `stats()` counts callers queued behind the running one.
+ * Refused data (SQLSTATE classes 22 and 23) becomes a DataError, as on PostgreSQL.
  */
 
 import { mkdir, realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PGlite, types, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
+import { rethrowDataError } from "../data-errors.js";
 import type { Database, PoolStats, QueryOptions, Row, Transaction } from "../index.js";
 import { ensureInitialised } from "./initdb.js";
 import { lockDataDir, type DirLock } from "./lock.js";
@@ -65,11 +67,11 @@ class PgliteDatabase implements Database {
 
   // Options are for the tracing wrapper (tracing.ts); the driver has no use for them.
   query<R extends Row = Row>(sql: string, params?: readonly unknown[], _options?: QueryOptions): Promise<R[]> {
-    return this.#counted(async () => (await this.pg.query<R>(sql, params ? [...params] : undefined)).rows);
+    return this.#counted(async () => (await this.pg.query<R>(sql, params ? [...params] : undefined)).rows).catch(rethrowDataError);
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>, _options?: QueryOptions): Promise<T> {
-    return this.#counted(() => this.pg.transaction((tx) => fn(wrap(tx))));
+    return this.#counted(() => this.pg.transaction((tx) => fn(wrap(tx)))).catch(rethrowDataError);
   }
 
   async ping(): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * Tells "PostgreSQL is away" apart from every other failure, so a service answers 503 (try
  * again) while its database restarts instead of 500 (a bug), and recovers without a restart:
- * the pool makes new connections once the server answers again.
+ * the pool makes new connections once the server answers again. Refused data (SQLSTATE classes
+ * 22 and 23) is told apart too, as the caller's 4xx (data-errors.ts).
  */
 import { DependencyUnavailableError } from "@gw/micro";
+import { rethrowDataError } from "../data-errors.js";
 
 /** Socket-level failures reaching the server. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "EAI_AGAIN"]);
@@ -21,8 +23,11 @@ export function isUnavailable(error: unknown): boolean {
   return typeof message === "string" && LOST.test(message);
 }
 
-/** Rethrows `error`, as DependencyUnavailableError when it means the database is away. */
+/**
+ * Rethrows `error`: as DependencyUnavailableError when it means the database is away, as a
+ * DataError when the database refused the data, else as it is.
+ */
 export function rethrowClassified(error: unknown): never {
   if (isUnavailable(error)) throw new DependencyUnavailableError("database", { cause: error });
-  throw error;
+  return rethrowDataError(error);
 }

@@ -240,6 +240,23 @@ describe("client", () => {
     assert.deepEqual(world.invocations, []);
   });
 
+  it("client - a request that cannot be encoded is a 400 made by the caller, and no node is called", async (t) => {
+    const world = await cluster(t);
+    await world.startNode("n1");
+    let deep: Record<string, unknown> = {};
+    const nested = deep;
+    // Deep enough to overflow JSON.stringify's stack.
+    for (let i = 0; i < 100_000; i++) deep = deep.a = {};
+    for (const request of [nested, { text: 1n }]) {
+      await assert.rejects(world.client.callRaw("test", "TestService.Whoami", request), (error: unknown) => {
+        assert.ok(error instanceof MicroError, String(error));
+        assert.deepEqual(error.toJSON(), { id: "test", code: 400, detail: "request: cannot be encoded", status: "Bad Request" });
+        return true;
+      });
+    }
+    assert.deepEqual(world.invocations, []);
+  });
+
   it("client - the deadline reaches the handler", async (t) => {
     const world = await cluster(t);
     await world.startNode("n1");
@@ -301,6 +318,40 @@ describe("client", () => {
     await assert.rejects(world.client.call("test", "TestService.Write", { text: "w" }), isMicro(503));
     assert.equal(broken.attempts(), 1);
     assert.deepEqual(world.invocations, []);
+  });
+
+  it("client - errors the caller made are marked local; what a node answered or did to the call is not", async (t) => {
+    const world = await cluster(t);
+    const failure = (call: Promise<unknown>) => call.then(() => assert.fail("the call succeeded"), (error: unknown) => error as MicroError);
+    const noNode = await failure(world.client.call("test", "TestService.Whoami", { text: "x" }));
+    assert.deepEqual([noNode.code, noNode.local], [503, true]);
+    const badKey = await failure(world.client.call("test", "TestService.Whoami", { text: "x" }, { metadata: { "Bad Key": "1" } }));
+    assert.deepEqual([badKey.code, badKey.local], [400, true]);
+    await world.registerNode("a-dead", await closedPort());
+    const refused = await failure(world.client.call("test", "TestService.Whoami", { text: "x" }));
+    assert.deepEqual([refused.code, refused.local], [503, true]);
+    await world.startNode("b-live");
+    for (const [call, code] of [
+      [world.client.call("test", "TestService.Fail", { kind: "notFound" }), 404],
+      [world.client.call("test", "TestService.Fail", { kind: "plain" }), 500],
+      [world.client.call("test", "TestService.Sleep", { ms: 1000 }, { timeoutMs: 100 }), 504],
+    ] as const) {
+      const error = await failure(call);
+      assert.deepEqual([error.code, error.local], [code, false], error.detail);
+    }
+  });
+
+  it("client - a broken connection followed by a refused one reports the broken one, which is not local", async (t) => {
+    const world = await cluster(t);
+    const broken = await breakingNode(t);
+    await world.registerNode("a-broken", broken.address);
+    await world.registerNode("b-dead", await closedPort());
+    await assert.rejects(world.client.call("test", "TestService.Read", { text: "r" }), (error: unknown) => {
+      assert.ok(error instanceof MicroError);
+      assert.deepEqual([error.code, error.local, error.detail], [503, false, "connection to test lost"]);
+      return true;
+    });
+    assert.equal(broken.attempts(), 1);
   });
 
   it("client - client and server wrappers run in order, outermost first", async (t) => {

@@ -10,7 +10,7 @@ import type { Account } from "../auth/index.js";
 import { type Codec, jsonCodec } from "../codec/index.js";
 import type { ApiMap, ApiOf, ServiceContract } from "../contract/index.js";
 import { endpointName } from "../contract/index.js";
-import { MicroError, badRequest, gatewayTimeout, isMicroError, unavailable } from "../errors/index.js";
+import { MicroError, type MicroErrorOptions, badRequest, gatewayTimeout, isMicroError, unavailable } from "../errors/index.js";
 import { type CallContext, type Metadata, isValidMetadataKey } from "../metadata/index.js";
 import type { Node } from "../registry/index.js";
 import type { Outcome, Selection, Selector } from "../selector/index.js";
@@ -127,7 +127,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
     const metadata = parent ? { ...parent.metadata, ...options.metadata } : (options.metadata ?? {});
     const badKey = firstBadKey(metadata);
     if (badKey !== undefined) {
-      return Promise.reject(badRequest(service, `metadata key "${badKey}" must be a lower-case token`));
+      return Promise.reject(badRequest(service, `metadata key "${badKey}" must be a lower-case token`, LOCAL));
     }
     return this.invoke({
       service,
@@ -147,8 +147,9 @@ export class Client<Cs extends readonly ServiceContract[]> {
   }
 
   private async send(call: ClientCall): Promise<unknown> {
-    if (call.deadline <= Date.now()) throw timedOut(call.service);
-    const body = this.codec.encode(call.request);
+    // No node was asked yet: whatever ran out the deadline was the caller's.
+    if (call.deadline <= Date.now()) throw timedOut(call.service, LOCAL);
+    const body = this.encode(call);
     this.budget.called(call.service);
     // Made at the first retry: most calls never need it.
     let tried: Set<string> | undefined;
@@ -163,7 +164,8 @@ export class Client<Cs extends readonly ServiceContract[]> {
         throw last ?? error;
       }
       const remaining = call.deadline - Date.now();
-      if (remaining <= 0) throw timedOut(call.service);
+      // Out of time before the first attempt (the registry was slow) is the caller's; after one, the callee's.
+      if (remaining <= 0) throw timedOut(call.service, last === undefined ? LOCAL : undefined);
       const timeoutMs = this.attemptTimeout(call, remaining, attempt < call.retries && others > 0);
       try {
         const response = await this.options.transport.request(node.address, {
@@ -190,6 +192,15 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
   }
 
+  /** The request's bytes; one the codec cannot encode (a BigInt, too deep) is the caller's 400. */
+  private encode(call: ClientCall): Uint8Array {
+    try {
+      return this.codec.encode(call.request);
+    } catch (error) {
+      throw badRequest(call.service, "request: cannot be encoded", { cause: error, local: true });
+    }
+  }
+
   /**
    * How long one attempt may wait. An idempotent call that has retries left gets a shorter
    * timeout of its own: a node that died mid-call may never answer (NATS gives no sign of it), and
@@ -201,13 +212,16 @@ export class Client<Cs extends readonly ServiceContract[]> {
     return call.idempotent && canRetry && 2 * perAttempt <= remaining ? perAttempt : remaining;
   }
 
-  /** A node, or a 503 when there is none or the registry cannot be asked (and has no cache). */
+  /**
+   * A node, or a 503 when there is none or the registry cannot be asked (and has no cache). Either
+   * way no node was asked, so the error is local (the selector marks its own "no reachable node").
+   */
   private async select(service: string, tried: ReadonlySet<string> | undefined): Promise<Selection> {
     try {
       return await this.options.selector.select(service, tried);
     } catch (error) {
       if (isMicroError(error)) throw error;
-      throw unavailable(service, `service ${service} cannot be looked up: registry unavailable`, { cause: error });
+      throw unavailable(service, `service ${service} cannot be looked up: registry unavailable`, { cause: error, local: true });
     }
   }
 
@@ -221,7 +235,8 @@ export class Client<Cs extends readonly ServiceContract[]> {
       return { error: timedOut(call.service, { cause: error }), retry: attemptCut && call.idempotent, outcome: "failure" };
     }
     if (error instanceof ConnectionError) {
-      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error }), retry: true, outcome: "unreachable" };
+      // The request never reached the node (refused, unresolvable): local, like finding no node at all.
+      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error, local: true }), retry: true, outcome: "unreachable" };
     }
     if (error instanceof ConnectionLostError) {
       return { error: unavailable(call.service, `connection to ${call.service} lost`, { cause: error }), retry: call.idempotent, outcome: "failure" };
@@ -251,13 +266,20 @@ function firstBadKey(metadata: Metadata): string | undefined {
 
 /**
  * Of the failures of one call's attempts, the one to report: a node that took too long (504)
- * says more than one that could not be reached (503), which a retry may have hit afterwards.
+ * says more than one that could not be reached (503), which a retry may have hit afterwards, and
+ * what happened on a node says more than failing to reach another (a local error), so a call
+ * whose connection broke still counts against the callee when its retry found no node.
  */
 function mostTelling(earlier: MicroError | undefined, latest: MicroError): MicroError {
-  return earlier?.code === 504 && latest.code === 503 ? earlier : latest;
+  if (earlier === undefined) return latest;
+  if (earlier.code === 504 && latest.code === 503) return earlier;
+  return latest.local && !earlier.local ? earlier : latest;
 }
 
-function timedOut(service: string, options?: { cause?: unknown }): MicroError {
+/** For errors made here, before or without a node's answer: see `MicroError.local`. */
+const LOCAL = { local: true } as const;
+
+function timedOut(service: string, options?: MicroErrorOptions): MicroError {
   return gatewayTimeout(service, `${service} did not answer in time`, options);
 }
 

@@ -119,4 +119,15 @@ describe("errors", () => {
     assert.equal(isMicroError(new Error("x")), false);
     assert.equal(isMicroError({ id: "users", code: 404, detail: "x", status: "Not Found" }), false);
   });
+
+  it("errors - local marks an error the caller made; it is kept locally, never serialised, never rebuilt", () => {
+    const made = unavailable("users", "service users has no reachable node", { local: true });
+    assert.equal(made.local, true);
+    assert.equal(notFound("users", "x").local, false);
+    assert.deepEqual(Object.keys(made.toJSON()).sort(), ["code", "detail", "id", "status"]);
+    assert.doesNotMatch(JSON.stringify(made), /local/);
+    const rebuilt = MicroError.fromWire(JSON.parse(JSON.stringify(made)), "users");
+    assert.equal(rebuilt.local, false, "what crossed the wire is the callee's answer");
+    assert.equal(MicroError.fromWire({ id: "users", code: 503, detail: "x", local: true }, "users").local, false, "a peer cannot mark its error local");
+  });
 });

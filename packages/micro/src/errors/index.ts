@@ -27,6 +27,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   415: "Unsupported Media Type",
   422: "Unprocessable Entity",
   429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
@@ -37,19 +38,34 @@ export function statusText(code: number): string {
   return STATUS_TEXT[code] ?? (code >= 500 ? "Internal Server Error" : "Error");
 }
 
+export interface MicroErrorOptions {
+  readonly cause?: unknown;
+  /** See `MicroError.local`. @default false */
+  readonly local?: boolean;
+}
+
 export class MicroError extends Error implements WireError {
   readonly id: string;
   readonly code: number;
   readonly detail: string;
   readonly status: string;
+  /**
+   * Made on the caller's side without the callee having any part in it: a request the client
+   * cannot encode, no node to send it to, a node that refused the connection, a circuit already
+   * open. Such an error says nothing of the callee's health, so circuit breakers do not count it.
+   * Set only by the client's own constructors, and never sent: `toJSON` leaves it out and
+   * `fromWire` never sets it, so what a service answers always counts as the service's.
+   */
+  readonly local: boolean;
 
-  constructor(id: string, code: number, detail: string, options?: { cause?: unknown }) {
+  constructor(id: string, code: number, detail: string, options?: MicroErrorOptions) {
     super(detail, options);
     this.name = "MicroError";
     this.id = id;
     this.code = code;
     this.detail = detail;
     this.status = statusText(code);
+    this.local = options?.local ?? false;
   }
 
   toJSON(): WireError {
@@ -97,7 +113,26 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-type Constructor = (id: string, detail: string, options?: { cause?: unknown }) => MicroError;
+/**
+ * A dependency refused what the caller sent: the database cannot store a value, or the change
+ * breaks a uniqueness or reference rule. The caller's fault, neither a bug nor an outage: the
+ * server answers `status` (a 4xx) with `detail` under its own name, and hands the error, whose
+ * cause is the dependency's own, to its `onRejected` for the log. `detail` is a plain sentence
+ * for a person; it never holds SQL, values or the names of constraints.
+ */
+export class DependencyRejectedError extends Error {
+  constructor(
+    readonly dependency: string,
+    readonly status: number,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} rejected the request: ${detail}`, options);
+    this.name = "DependencyRejectedError";
+  }
+}
+
+type Constructor = (id: string, detail: string, options?: MicroErrorOptions) => MicroError;
 const make =
   (code: number): Constructor =>
   (id, detail, options) =>

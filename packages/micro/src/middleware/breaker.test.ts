@@ -1,28 +1,55 @@
 /**
  * Circuit breakers against a real server over HTTP: a backend driven into failure opens the
  * breaker, which then fails fast without reaching it; after the half-open delay one probe goes
- * through, and a recovered backend closes the breaker again. Client errors never open it.
+ * through, and a recovered backend closes the breaker again. Client errors never open it, nor do
+ * failures the caller made itself (no node, a refused connection, a registry that is down, a
+ * request it cannot encode); the callee's timeouts and broken connections do.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { type AddressInfo, type Socket, createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { Client } from "../client/index.js";
 import { defineService } from "../contract/index.js";
 import { MicroError, badRequest, internal } from "../errors/index.js";
 import { Metrics } from "../metrics/index.js";
+import type { Registry } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
+import { NatsRegistry } from "../registry/nats/index.js";
 import { RoundRobinSelector } from "../selector/index.js";
 import { Server } from "../server/index.js";
+import { closedPort } from "../transport/conformance.js";
 import { HttpTransport } from "../transport/http/index.js";
 import { circuitBreakers } from "./breaker.js";
 
 const flaky = defineService({
   name: "flaky",
   handler: "Flaky",
-  endpoints: { Call: { request: Type.Object({}), response: Type.Object({ ok: Type.Boolean() }) } },
+  endpoints: {
+    Call: { request: Type.Object({}), response: Type.Object({ ok: Type.Boolean() }) },
+    Slow: { request: Type.Object({}), response: Type.Object({}) },
+  },
 });
 
+const BREAKER = { threshold: 0.5, samplingMs: 1000, minimumRps: 5, halfOpenAfterMs: 300 } as const;
+
 async function backend(mode: { value: "ok" | "fail" | "reject" }) {
+  const registry = new MemoryRegistry();
+  const { state, listener } = await serveFlaky(registry, mode);
+  const { client, metrics } = breakerClient(registry);
+  after(() => listener.close(0));
+  return { state, client, metrics };
+}
+
+/** A healthy flaky node registered in `registry`, closed after the test file. */
+async function backendOn(registry: Registry) {
+  const { state, listener } = await serveFlaky(registry, { value: "ok" });
+  after(() => listener.close(0));
+  return { state };
+}
+
+async function serveFlaky(registry: Registry, mode: { value: "ok" | "fail" | "reject" }) {
   const state = { invocations: 0 };
   const server = new Server({ name: "flaky" }).handle(flaky, {
     Call: async () => {
@@ -31,23 +58,63 @@ async function backend(mode: { value: "ok" | "fail" | "reject" }) {
       if (mode.value === "reject") throw badRequest("flaky", "request: bad");
       return { ok: true };
     },
+    Slow: async () => {
+      state.invocations++;
+      await new Promise((resolve) => setTimeout(resolve, 500).unref());
+      return {};
+    },
   });
   const listener = await new HttpTransport().listen("127.0.0.1:0", server.serve);
-  const registry = new MemoryRegistry();
-  await registry.register({ name: "flaky", version: "1", endpoints: server.endpoints(), nodes: [{ id: "flaky-1", address: listener.address, metadata: {} }] }, { ttlMs: 60_000 });
+  await registerAt(registry, "flaky-1", listener.address);
+  return { state, listener };
+}
+
+/** A client on `registry` with a breaker and its own metrics; closed after the test file. */
+function breakerClient(registry: Registry, timeoutMs = 5000) {
   const metrics = new Metrics("test");
   const client = new Client({
     contracts: [flaky] as const,
     selector: new RoundRobinSelector(registry),
     transport: new HttpTransport().client(),
-    wrappers: [circuitBreakers({ threshold: 0.5, samplingMs: 1000, minimumRps: 5, halfOpenAfterMs: 300, metrics })],
+    timeoutMs,
+    wrappers: [circuitBreakers({ ...BREAKER, metrics })],
   });
   after(async () => {
     await client.close();
-    await listener.close(0);
     await registry.close();
   });
-  return { state, client, metrics };
+  return { client, metrics };
+}
+
+/** A node that accepts the connection, reads the request, then drops the connection. */
+async function breakingNode(): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once("data", () => socket.destroy());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function registerAt(registry: Registry, id: string, address: string): Promise<void> {
+  const endpoints = ["Flaky.Call", "Flaky.Slow"];
+  await registry.register({ name: "flaky", version: "1", endpoints, nodes: [{ id, address, metadata: {} }] }, { ttlMs: 60_000 });
+}
+
+/** The failure of `call`, which must fail. */
+async function failureOf(call: Promise<unknown>): Promise<MicroError> {
+  const error = await call.then(
+    () => assert.fail("the call succeeded"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof MicroError, String(error));
+  return error;
 }
 
 async function outcome(call: Promise<unknown>): Promise<number> {
@@ -114,5 +181,72 @@ describe("breaker", () => {
     for (let i = 0; i < 30; i++) assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 400);
     assert.equal(state.invocations, 30);
     assert.equal(await breakerGauge(metrics), 0);
+  });
+
+  it("breaker - failures the caller made never open it: no node, refused connections, a request it cannot encode", async () => {
+    const registry = new MemoryRegistry();
+    const { client, metrics } = breakerClient(registry);
+    const expectLocal = async (call: Promise<unknown>, code: number, detail: RegExp) => {
+      const error = await failureOf(call);
+      assert.deepEqual([error.code, error.local], [code, true], error.detail);
+      assert.match(error.detail, detail);
+    };
+    for (let i = 0; i < 30; i++) await expectLocal(client.call("flaky", "Flaky.Call", {}), 503, /no reachable node/);
+    await registerAt(registry, "dead", await closedPort());
+    for (let i = 0; i < 30; i++) await expectLocal(client.call("flaky", "Flaky.Call", {}), 503, /no reachable node/);
+    for (let i = 0; i < 30; i++) await expectLocal(client.callRaw("flaky", "Flaky.Call", { n: 1n }), 400, /cannot be encoded/);
+    assert.equal(await breakerGauge(metrics), 0, "closed");
+
+    // The service comes back: its first call goes through, not a 503 from an open circuit.
+    const { state } = await backendOn(registry);
+    await registry.deregister({ name: "flaky", version: "1", endpoints: [], nodes: [{ id: "dead", address: "", metadata: {} }] });
+    assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 200);
+    assert.equal(state.invocations, 1);
+  });
+
+  it("breaker - a registry that is down never opens it", async () => {
+    const { client, metrics } = breakerClient(new NatsRegistry({ servers: `nats://${await closedPort()}`, operationTimeoutMs: 200 }));
+    for (let i = 0; i < 30; i++) {
+      const error = await failureOf(client.call("flaky", "Flaky.Call", {}));
+      assert.deepEqual([error.code, error.local], [503, true]);
+      assert.match(error.detail, /registry unavailable/);
+    }
+    assert.equal(await breakerGauge(metrics), 0);
+  });
+
+  it("breaker - the callee's timeouts open it", async () => {
+    const registry = new MemoryRegistry();
+    await backendOn(registry);
+    const { client, metrics } = breakerClient(registry, 50);
+    const codes = new Set<number>();
+    for (let i = 0; i < 30 && (await breakerGauge(metrics)) !== 2; i++) {
+      const error = await failureOf(client.call("flaky", "Flaky.Slow", {}));
+      codes.add(error.code);
+      assert.equal(error.local, false);
+    }
+    assert.deepEqual([...codes], [504]);
+    assert.equal(await breakerGauge(metrics), 2, "open");
+    assert.match((await failureOf(client.call("flaky", "Flaky.Slow", {}))).detail, /circuit open/);
+  });
+
+  it("breaker - connections the callee breaks open it", async () => {
+    const registry = new MemoryRegistry();
+    await registerAt(registry, "breaking", await breakingNode());
+    const { client, metrics } = breakerClient(registry);
+    for (let i = 0; i < 30 && (await breakerGauge(metrics)) !== 2; i++) {
+      const error = await failureOf(client.call("flaky", "Flaky.Call", {}));
+      assert.deepEqual([error.code, error.local], [503, false], error.detail);
+      assert.match(error.detail, /connection to flaky lost/);
+    }
+    assert.equal(await breakerGauge(metrics), 2, "open");
+  });
+
+  it("breaker - its own 'circuit open' is made locally, so no other breaker counts it", async () => {
+    const { client } = await backend({ value: "fail" });
+    await driveUntilOpen(client);
+    const open = await failureOf(client.call("flaky", "Flaky.Call", {}));
+    assert.match(open.detail, /circuit open/);
+    assert.equal(open.local, true);
+    assert.deepEqual(open.toJSON(), { id: "flaky", code: 503, detail: open.detail, status: "Service Unavailable" }, "the wire shape is unchanged");
   });
 });

@@ -32,9 +32,17 @@ const STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Isolated]: 2,
 };
 
-/** Only the callee's trouble counts: a 4xx is the caller's mistake and says nothing of its health. */
+/**
+ * Only the callee's trouble counts: its 5xx answers, timeouts and broken connections. A 4xx is the
+ * caller's mistake, and a local error (no node, a refused connection, a request that cannot be
+ * encoded, this breaker's own "circuit open") never reached the callee: neither says anything of
+ * its health. cockatiel records such an error neither as success nor as failure; one that ends a
+ * half-open probe closes the breaker (the probe saw no failure of the callee), but the sampling
+ * window still holds the failures that opened it, so a 5xx soon after opens it again.
+ */
 function isServiceFailure(error: Error): boolean {
-  return !isMicroError(error) || error.code >= 500;
+  if (!isMicroError(error)) return true;
+  return !error.local && error.code >= 500;
 }
 
 export function circuitBreakers(options: BreakerOptions = {}): CallWrapper {
@@ -52,7 +60,7 @@ export function circuitBreakers(options: BreakerOptions = {}): CallWrapper {
       return await breakerFor(call.service).execute(() => next(call));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw unavailable(call.service, `service ${call.service} is failing; circuit open`, { cause: error });
+        throw unavailable(call.service, `service ${call.service} is failing; circuit open`, { cause: error, local: true });
       }
       throw error;
     }

@@ -51,7 +51,10 @@ export class RoundRobinSelector implements Selector {
     // The common case, on every call: nothing to leave out, so no list is built.
     if (!exclude?.size && this.outliers.clear && nodes.length > 0) return { node: nodes[turn % nodes.length] as Node, others: nodes.length - 1 };
     const open = exclude?.size ? nodes.filter((n) => !exclude.has(n.id)) : nodes;
-    if (open.length === 0) throw unavailable(service, `service ${service} has no reachable node`);
+    if (open.length === 0) {
+      // Made before any node was asked: local, so no circuit breaker counts it against the service.
+      throw unavailable(service, `service ${service} has no reachable node`, { local: true });
+    }
     const others = open.length - 1;
     for (let i = 0; i < open.length; i++) {
       const node = open[(turn + i) % open.length] as Node;

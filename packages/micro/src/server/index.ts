@@ -7,9 +7,10 @@
  * so logs, metrics and spans record the code the caller gets.
  */
 import type { Account } from "../auth/index.js";
-import { type Codec, CodecError, jsonCodec } from "../codec/index.js";
+import { type Codec, CodecError, NestingTooDeepError, jsonCodec } from "../codec/index.js";
 import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
 import {
+  DependencyRejectedError,
   DependencyUnavailableError,
   MicroError,
   badRequest,
@@ -34,6 +35,11 @@ export interface ServerOptions {
   readonly wrappers?: readonly HandlerWrapper[];
   /** Called with unexpected handler errors; the caller gets a bare 500. */
   readonly onError?: (error: unknown, call: ServerCall) => void;
+  /**
+   * Called when a dependency refused the caller's data (the caller gets the error's 4xx), with the
+   * dependency's own error as its `cause`: the one place that still knows what exactly was refused.
+   */
+  readonly onRejected?: (error: DependencyRejectedError, call: ServerCall) => void;
 }
 
 interface Route {
@@ -101,10 +107,12 @@ export class Server {
     }
   }
 
+  /** The codec limits nesting too: a direct caller can skip the gateway and its limit. */
   private decode(body: Uint8Array): unknown {
     try {
       return this.codec.decode(body) ?? {};
     } catch (error) {
+      if (error instanceof NestingTooDeepError) throw badRequest(this.name, `request: nests deeper than ${error.maxDepth} levels`);
       if (error instanceof CodecError) throw badRequest(this.name, "request: is not valid JSON");
       throw error;
     }
@@ -113,6 +121,10 @@ export class Server {
   private toWireError(error: unknown, call: ServerCall): MicroError {
     if (isMicroError(error)) return error;
     if (error instanceof DependencyUnavailableError) return unavailable(this.name, `${error.dependency} unavailable`);
+    if (error instanceof DependencyRejectedError) {
+      this.options.onRejected?.(error, call);
+      return new MicroError(this.name, error.status, error.detail);
+    }
     this.options.onError?.(error, call);
     return internal(this.name, "internal error");
   }

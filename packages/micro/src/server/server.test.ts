@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { type HandlerContext, type HandlerOf, defineService } from "../contract/index.js";
-import { DependencyUnavailableError, type WireError } from "../errors/index.js";
+import { DependencyRejectedError, DependencyUnavailableError, type WireError } from "../errors/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { type HandlerWrapper, Server } from "./index.js";
 
@@ -89,6 +89,26 @@ describe("server", () => {
     assert.equal(wire.code, 400);
     assert.equal(wire.status, "Bad Request");
     assert.match(wire.detail, /JSON/);
+  });
+
+  it("server - a body nested deeper than 64 levels is a 400 saying so, without reaching the handler", async () => {
+    let reached = 0;
+    const server = serverWith({
+      async Echo(request) {
+        reached++;
+        return { text: request.text };
+      },
+    });
+    // 5,000 levels in 30 KB: what overflowed JSON.stringify's stack when it reached a handler's answer.
+    const deep = '{"a":'.repeat(4999) + "{}" + "}".repeat(4999);
+    for (const body of [deep, `{"text":"x","n":${"[".repeat(64)}${"]".repeat(64)}}`]) {
+      const wire = wireOf(await server.serve(requestOf("TestService.Echo", body)));
+      assert.deepEqual(wire, { id: "test", code: 400, detail: "request: nests deeper than 64 levels", status: "Bad Request" });
+    }
+    // 64 levels in all are decoded, and then judged by the contract like any other request.
+    const atLimit = wireOf(await server.serve(requestOf("TestService.Echo", `{"text":"x","n":${"[".repeat(63)}${"]".repeat(63)}}`)));
+    assert.equal(atLimit.detail, "n: is not a known field");
+    assert.equal(reached, 0);
   });
 
   it("server - an unknown endpoint is a 404", async () => {
@@ -180,5 +200,25 @@ describe("server", () => {
     const wire = wireOf(await server.serve(requestOf("TestService.Echo", '{"text":"hi"}')));
     assert.deepEqual([wire.code, wire.detail], [503, "database unavailable"]);
     assert.deepEqual(codes, [503]);
+  });
+
+  it("server - a dependency's refusal is its 4xx under the server's name, and the cause goes to onRejected only", async () => {
+    const rejected: Array<{ error: DependencyRejectedError; endpoint: string }> = [];
+    const cause = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    const server = new Server({ name: "test", onRejected: (error, call) => rejected.push({ error, endpoint: call.endpoint }), onError: () => assert.fail("not unexpected") }).handle(contract, {
+      async Echo() {
+        throw new DependencyRejectedError("database", 400, "a text value contains a character that cannot be stored", { cause });
+      },
+      async Wait() {
+        return { aborted: false };
+      },
+    });
+    const response = await server.serve(requestOf("TestService.Echo", '{"text":"hi"}'));
+    assert.equal(response.ok, false);
+    assert.equal(response.code, 400);
+    assert.deepEqual(wireOf(response), { id: "test", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request" });
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0]?.endpoint, "TestService.Echo");
+    assert.equal(rejected[0]?.error.cause, cause);
   });
 });

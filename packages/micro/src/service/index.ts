@@ -80,6 +80,8 @@ export class Service {
       name: options.name,
       wrappers: options.serverWrappers ?? [],
       onError: (error, call) => this.logger.error({ err: error, endpoint: call.endpoint, requestId: call.metadata["request-id"] }, "handler failed"),
+      onRejected: (error, call) =>
+        this.logger.warn({ err: error.cause, code: error.status, endpoint: call.endpoint, requestId: call.metadata["request-id"] }, error.message),
     });
     this.callerRegistry = new CachedRegistry(options.registry);
     this.metrics = options.metrics ?? new Metrics(options.name);

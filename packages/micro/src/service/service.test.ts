@@ -6,9 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { type AddressInfo, type Server as NetServer, createServer } from "node:net";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
+import { pino } from "pino";
 import { defineService } from "../contract/index.js";
+import { DependencyRejectedError, MicroError } from "../errors/index.js";
 import { createLogger } from "../logger/index.js";
 import type { WatchEvent } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
@@ -137,6 +140,33 @@ describe("service", () => {
       await close(taken);
       await registry.close();
     }
+  });
+
+  it("service - data its dependency refused is the caller's 4xx, and the dependency's own error is logged", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const registry = new MemoryRegistry();
+    const cause = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    const service = new Service({ name: "echo", version: "1", registry, transport: new HttpTransport(), logger: pino({ level: "info" }, sink) }).handle(echo, {
+      Say: async () => {
+        throw new DependencyRejectedError("database", 400, "a text value contains a character that cannot be stored", { cause });
+      },
+    });
+    await service.start();
+    const client = service.client([echo] as const);
+    const error = await client.call("echo", "EchoService.Say", { text: "x" }, { metadata: { "request-id": "req-7" } }).catch((e: unknown) => e);
+    assert.ok(error instanceof MicroError);
+    assert.deepEqual(error.toJSON(), { id: "echo", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request" });
+    const logged = lines.find((line) => line.endpoint === "EchoService.Say");
+    assert.ok(logged, JSON.stringify(lines));
+    assert.deepEqual([logged.level, logged.code, logged.requestId], [40, 400, "req-7"]);
+    assert.match(JSON.stringify(logged.err), /invalid byte sequence for encoding/);
+    await service.stop();
   });
 });
 

@@ -31,6 +31,18 @@ const NUMERIC_FORMATS: Record<string, { pattern: RegExp; min: number; max: numbe
 };
 
 /**
+ * What a text field (a name) may hold: anything but control characters. C0 (U+0000-U+001F) and
+ * DEL (U+007F) because PostgreSQL refuses NUL outright and the rest are line breaks, tabs and
+ * terminal escapes that have no place in a name and can forge lines in logs. C1 (U+0080-U+009F)
+ * too: they are Unicode controls as well (general category Cc), print nothing, some terminals
+ * still act on them (U+009B is CSI), and they are what Latin-1 text read as UTF-8 turns into, so
+ * refusing them also refuses mis-encoded input. A pattern rather than a format: it is part of the
+ * schema itself, so every validator of a contract applies it without registering anything.
+ * Written with escapes, so the schema stays plain ASCII wherever it is printed.
+ */
+export const TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+
+/**
  * `maxDecimals: n`: at most n decimals, exactly. `multipleOf: 0.01` cannot say this in binary
  * floating point: Ajv's tolerance either rejects 1234567.89 or accepts 1.000001, which
  * numeric(12,2) would then round. Rounding to n decimals and comparing is exact, because a
@@ -91,6 +103,8 @@ function reasonOf(error: ErrorObject): string {
       return "must have at most two decimals";
     case "minProperties":
       return "must have at least one field";
+    case "pattern":
+      return params.pattern === TEXT_PATTERN ? "must not contain control characters" : (error.message ?? "is invalid");
     default:
       return error.message ?? "is invalid";
   }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type TSchema, Type } from "@sinclair/typebox";
-import { createAjv, describeValidationError } from "./index.js";
+import { TEXT_PATTERN, createAjv, describeValidationError } from "./index.js";
 
 const ajv = createAjv();
 
@@ -24,6 +24,11 @@ const User = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const Text = Type.String({ minLength: 1, maxLength: 200, pattern: TEXT_PATTERN });
+
+/** Every C0 control (U+0000-U+001F), DEL (U+007F) and every C1 control (U+0080-U+009F). */
+const CONTROLS = [...Array.from({ length: 0x20 }, (_, i) => i), ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i)].map((c) => String.fromCharCode(c));
 
 const Money = Type.Number({ exclusiveMinimum: 0, maximum: 9_999_999_999.99, maxDecimals: 2 });
 
@@ -92,5 +97,25 @@ describe("validation", () => {
     assert.equal(problem(Type.Object({ amount: Money }), { amount: 1.999 }), "amount: must have at most two decimals");
     assert.ok(problem(Money, 0) !== undefined);
     assert.ok(problem(Money, -5) !== undefined);
+  });
+
+  it("validation - text refuses every C0 and C1 control character and DEL, anywhere in the value", () => {
+    assert.equal(CONTROLS.length, 65);
+    for (const control of CONTROLS) {
+      for (const value of [`x${control}`, `${control}x`, `a${control}b`, control]) {
+        const code = control.charCodeAt(0).toString(16);
+        assert.equal(problem(Type.Object({ name: Text }), { name: value }), "name: must not contain control characters", `U+${code} in ${JSON.stringify(value)}`);
+      }
+    }
+  });
+
+  it("validation - text accepts letters, marks, spaces, symbols and characters outside the BMP", () => {
+    for (const value of ["Alice", "Zoë Ñúñez", "李小龍", "Ølstue & Co.", "a b", "x\u00a0y", "🦊 fox", "‘quoted’ — dash", "\u00a1\u00ff\ufffd"]) {
+      assert.equal(problem(Text, value), undefined, JSON.stringify(value));
+    }
+  });
+
+  it("validation - other patterns keep Ajv's own words", () => {
+    assert.equal(problem(Type.Object({ code: Type.String({ pattern: "^[a-z]+$" }) }), { code: "A" }), 'code: must match pattern "^[a-z]+$"');
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Requests Node's HTTP parser refuses before Fastify ever sees them: a header block over the
+ * limit, an unknown method, a malformed request line, chunk extensions over the limit. Node's
+ * `clientError` hands us the socket; the answer is written on it directly, in the same error
+ * shape as every other answer, with a request id that the log line of the refusal carries too.
+ */
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES, maxHeaderSize } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyBaseLogger } from "fastify";
+import { MicroError } from "@gw/micro";
+import { GATEWAY_ID } from "./errors.js";
+
+/** llhttp's and Node's codes, by what they mean for the client. */
+const ANSWERS: Readonly<Record<string, readonly [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, `headers: exceed the ${Math.round(maxHeaderSize / 1024)} KiB limit`],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "body: chunk extensions exceed the parser's limit"],
+  HPE_INVALID_METHOD: [400, "request line: the method is not one HTTP defines"],
+  HPE_INVALID_URL: [400, "request line: the target is not a valid path"],
+  HPE_INVALID_CONSTANT: [400, "request line: is malformed"],
+  HPE_INVALID_VERSION: [400, "request line: is malformed"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "request: was not received in time"],
+};
+
+const MALFORMED: readonly [number, string] = [400, "request: is not valid HTTP/1.1"];
+
+/** The socket's response in progress, as Node's own handler checks it. */
+interface HttpSocket extends Socket {
+  readonly _httpMessage?: { readonly headersSent?: boolean } | null;
+}
+
+/** Fastify's `clientErrorHandler`: answers and closes, logging the refusal under its request id. */
+export function clientErrorHandler(logger: FastifyBaseLogger): (error: Error & { code?: string }, socket: Socket) => void {
+  return (error, socket) => {
+    // A reset connection has no one left to answer.
+    if (error.code === "ECONNRESET" || socket.destroyed) return;
+    const [code, detail] = ANSWERS[error.code ?? ""] ?? MALFORMED;
+    const requestId = randomUUID();
+    logger.info({ requestId, status: code, reason: error.code }, `${code} ${detail}`);
+    // As Node does: answer unless a response on this connection has already begun, which our
+    // bytes would corrupt. The parser's state is broken after an error, so whatever else the
+    // client sent on this connection cannot be read: keep-alive ends here, `connection: close`
+    // says so, and the socket is destroyed once the answer is flushed.
+    const inFlight = (socket as HttpSocket)._httpMessage;
+    if (!socket.writable || inFlight?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    socket.end(response(code, detail, requestId), () => socket.destroy());
+  };
+}
+
+function response(code: number, detail: string, requestId: string): string {
+  const body = JSON.stringify(new MicroError(GATEWAY_ID, code, detail).toJSON());
+  return [
+    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? "Error"}`,
+    "content-type: application/json",
+    `content-length: ${Buffer.byteLength(body)}`,
+    `x-request-id: ${requestId}`,
+    "connection: close",
+    "",
+    body,
+  ].join("\r\n");
+}
