@@ -6,11 +6,13 @@ import {
   Client,
   Metrics,
   RoundRobinSelector,
+  checkAccepted,
   circuitBreakers,
   clientMetrics,
   clientTracing,
   createLogger,
   exitAfterFlush,
+  exitIfRefused,
   loadConfig,
   readMicroEnv,
   readTracingConfig,
@@ -71,5 +73,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 process.on("SIGTERM", (s) => void stop(s));
 process.on("SIGINT", (s) => void stop(s));
 
+// An unsafe registry folder or a refused NATS credential stops the gateway here, with one line.
+await checkAccepted(registry).catch((error: unknown) => exitIfRefused("gateway", logger, error));
 const address = await app.listen({ port: config.port, host: config.host });
 logger.info({ address, registry: registry.name }, `gateway listening on ${address}`);

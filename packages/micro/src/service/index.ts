@@ -9,7 +9,7 @@ import { Client, type CallWrapper } from "../client/index.js";
 import type { HandlerOf, ServiceContract } from "../contract/index.js";
 import { type Logger, exitAfterFlush } from "../logger/index.js";
 import { CachedRegistry } from "../registry/cache.js";
-import type { Registry, Service as Registration } from "../registry/index.js";
+import { type Registry, type Service as Registration, checkAccepted } from "../registry/index.js";
 import { RoundRobinSelector } from "../selector/index.js";
 import { Server, type HandlerWrapper } from "../server/index.js";
 import type { Listener, Transport } from "../transport/index.js";
@@ -18,6 +18,7 @@ import { type AdminServer, listenAdmin } from "../health/server.js";
 import { Metrics } from "../metrics/index.js";
 import { advertisedAddress } from "./advertise.js";
 import { Registrar } from "./registrar.js";
+import { exitIfRefused } from "./refused.js";
 
 export interface ServiceOptions {
   readonly name: string;
@@ -114,6 +115,8 @@ export class Service {
 
   async start(): Promise<void> {
     const o = this.options;
+    // Before serving anything: a registry that refuses this program never will accept it.
+    await checkAccepted(o.registry);
     this.listener = await o.transport.listen(o.address ?? "127.0.0.1:0", this.server.serve);
     if (o.adminAddress !== undefined) {
       this.admin = await listenAdmin(o.adminAddress, { name: o.name, readiness: this.readiness, metrics: this.metrics });
@@ -160,7 +163,7 @@ export class Service {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
-    await this.start();
+    await this.start().catch((error: unknown) => exitIfRefused(this.options.name, this.logger, error));
   }
 
   private async shutdown(): Promise<void> {
