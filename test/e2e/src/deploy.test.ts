@@ -9,8 +9,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { test } from "node:test";
+import { EnvReader, readMicroEnv } from "@gw/micro";
+import { natsServerBinary } from "@gw/micro/nats/private-server";
+import { requireOrSkip } from "@gw/micro/testing";
+import { nkeys } from "@nats-io/transport-node";
 import { parseAllDocuments } from "yaml";
 import { dependenciesOf, durationMs, environmentOf, loadCompose, servicesOf } from "./deploy/compose.js";
 import { execWords, isExecForm, parseCopy, parseDockerfile } from "./deploy/dockerfile.js";
@@ -27,9 +31,24 @@ import {
   portOf,
   programDeployments,
 } from "./deploy/project.js";
+import { admissionTable, isDefaultDeny, sourcesOf, workloads } from "./deploy/policies.js";
 import { referenceProblems } from "./deploy/references.js";
 import { composeValidator, describeErrors, kubernetesValidator } from "./deploy/schemas.js";
-import { type Obj, get, isObj, list, obj, optObj, str } from "./deploy/values.js";
+import { NATS_CONF, composeTestEnv, devSecretValues, keyVariable, kubernetesTrustProblems, natsConfProblems, natsConnect, runDeployNats } from "./deploy/trust.js";
+import { type Obj, get, isObj, list, obj, optList, optObj, str } from "./deploy/values.js";
+
+/** Who may connect to each declared port (the gateway's HTTP port: everyone, added below). */
+const EXPECTED_ADMISSION = {
+  "users.rpc": ["gateway", "orders"],
+  "products.rpc": ["gateway", "orders"],
+  "orders.rpc": ["gateway"],
+  "users.admin": [],
+  "products.admin": [],
+  "orders.admin": [],
+  "nats.client": ["gateway", "orders", "products", "users"],
+  "nats.monitor": [],
+  "postgres.postgres": ["orders", "products", "users"],
+};
 
 // docker-compose.yml
 
@@ -91,7 +110,8 @@ test("deploy - the compose gateway publishes 8080, turns auth on and accepts tok
   assert.equal(env.get("AUTH_JWT_SECRET"), developmentJwtSecret());
   assert.notEqual(env.get("NODE_ENV"), "production", "under production the gateway refuses the development secret");
   // A real secret replaces the default without editing the file.
-  assert.equal(environmentOf(obj(servicesOf(loadCompose({ AUTH_JWT_SECRET: "x".repeat(40) })).get("gateway"), "gateway"), "gateway").get("AUTH_JWT_SECRET"), "x".repeat(40));
+  const own = loadCompose({ ...composeTestEnv(), AUTH_JWT_SECRET: "x".repeat(40) });
+  assert.equal(environmentOf(obj(servicesOf(own).get("gateway"), "gateway"), "gateway").get("AUTH_JWT_SECRET"), "x".repeat(40));
 });
 
 test("deploy - every compose program finds the others through the nats service, and each backend seeds the demo data", () => {
@@ -288,6 +308,82 @@ test("deploy - kubectl kustomize renders both entry points into objects valid fo
   const devSecret = get(dev.find((d) => get(d, "metadata.name") === "api-gateway-secrets"), "stringData.AUTH_JWT_SECRET");
   assert.ok(typeof devSecret === "string" && Buffer.byteLength(devSecret) >= 32, "the dev JWT secret is at least 32 bytes");
   assert.ok(dev.some((d) => d["kind"] === "StatefulSet" && get(d, "metadata.name") === "postgres"), "the dev PostgreSQL");
+});
+
+// Trust: credentials, the call secret and the network policies
+
+test("deploy - compose refuses to start without MICRO_AUTH_SECRET or any NATS key, and has no value for them", () => {
+  assert.throws(() => loadCompose({}), /MICRO_AUTH_SECRET is required: set MICRO_AUTH_SECRET/);
+  for (const name of Object.keys(composeTestEnv())) {
+    const without = Object.fromEntries(Object.entries(composeTestEnv()).filter(([key]) => key !== name));
+    assert.throws(() => loadCompose(without), new RegExp(`^Error: ${name} is required`), name);
+  }
+});
+
+test("deploy - every compose program has AUTH on, the shared MICRO_AUTH_SECRET and its own NATS seed; NATS runs nats.conf with the public keys", () => {
+  const env = composeTestEnv();
+  const services = servicesOf(loadCompose());
+  for (const name of PROGRAMS) {
+    const own = environmentOf(obj(services.get(name), name), name);
+    assert.deepEqual([own.get("AUTH"), own.get("MICRO_AUTH_SECRET"), own.get("MICRO_NATS_NKEY_SEED")], ["on", env["MICRO_AUTH_SECRET"], env[keyVariable(name, true)]], name);
+  }
+  const nats = obj(services.get("nats"), "nats");
+  for (const name of PROGRAMS) assert.equal(environmentOf(nats, "nats").get(keyVariable(name)), env[keyVariable(name)]);
+  assert.ok(list(nats["volumes"], "nats.volumes").includes("./deploy/nats/nats.conf:/etc/nats/nats.conf:ro"));
+  assert.deepEqual(list(nats["command"], "nats.command"), ["nats-server", "--config", "/etc/nats/nats.conf"]);
+});
+
+test("deploy - every Kubernetes program has AUTH on, MICRO_AUTH_SECRET and its own NATS seed from the Secret; NATS runs nats.conf", () => {
+  assert.deepEqual(kubernetesTrustProblems(loadManifests()), []);
+  assert.deepEqual(natsConfProblems(readText(...NATS_CONF)), []);
+});
+
+test("deploy - nats.conf in a real nats-server admits each program's seed and refuses no credential or another key", async (t) => {
+  if (!requireOrSkip(t, natsServerBinary() !== undefined, "nats-server is not installed (PATH or /usr/sbin)")) return;
+  const dev = devSecretValues();
+  const server = await runDeployNats(Object.fromEntries(PROGRAMS.map((p) => [keyVariable(p), dev.get(keyVariable(p)) ?? ""])));
+  assert.ok("url" in server, `nats-server did not start: ${"output" in server ? String(server.output) : ""}`);
+  t.after(() => server.close());
+  for (const program of PROGRAMS) await (await natsConnect(server.url, dev.get(keyVariable(program, true)))).close();
+  const refused = { name: "AuthorizationError" };
+  await assert.rejects(natsConnect(server.url, undefined), refused);
+  await assert.rejects(natsConnect(server.url, new TextDecoder().decode(nkeys.createUser().getSeed())), refused);
+});
+
+test("deploy - the Secret's placeholders start nothing; the dev overlay's values work and its keys match", async (t) => {
+  if (!requireOrSkip(t, natsServerBinary() !== undefined, "nats-server is not installed (PATH or /usr/sbin)")) return;
+  const placeholders = obj(get(loadManifests().find((m) => m.kind === "Secret")?.doc, "stringData"), "Secret stringData");
+  const keys = Object.fromEntries(PROGRAMS.map((p) => [keyVariable(p), str(placeholders[keyVariable(p)], keyVariable(p))]));
+  const refusedByNats = await runDeployNats(keys);
+  assert.ok("exitCode" in refusedByNats && refusedByNats.exitCode !== 0 && /Not a valid public nkey/.test(refusedByNats.output));
+  const seed = str(placeholders[keyVariable("users", true)], "seed");
+  assert.throws(() => readMicroEnv(new EnvReader({ MICRO_REGISTRY: "nats", MICRO_NATS_NKEY_SEED: seed })), /^ConfigError: MICRO_NATS_NKEY_SEED: expected an NKey user seed/);
+  assert.ok(Buffer.byteLength(str(placeholders["MICRO_AUTH_SECRET"], "MICRO_AUTH_SECRET")) < 32, "a placeholder that works would put a known key in service");
+  const dev = devSecretValues();
+  assert.ok(Buffer.byteLength(dev.get("MICRO_AUTH_SECRET") ?? "") >= 32, "the dev call secret is at least 32 bytes");
+  for (const program of PROGRAMS) {
+    const pair = nkeys.fromSeed(new TextEncoder().encode(dev.get(keyVariable(program, true))));
+    assert.equal(pair.getPublicKey(), dev.get(keyVariable(program)), program);
+  }
+});
+
+test("deploy - services listen on the fixed RPC port they declare and advertise, so policies can name it", () => {
+  for (const [program, { m, container, env }] of programDeployments(loadManifests())) {
+    if (program === "gateway") continue;
+    const rpc = workloads([m])[0]?.ports.get("rpc");
+    assert.equal(portOf(env.get("MICRO_SERVER_ADDRESS"), `${m.where} MICRO_SERVER_ADDRESS`), rpc, m.where);
+    assert.equal(get(optList(container["env"], "env").find((e) => get(e, "name") === "MICRO_SERVER_ADVERTISE"), "value"), `$(POD_IP):${String(rpc)}`);
+  }
+});
+
+test("deploy - NetworkPolicies deny by default, open the gateway, take RPC only from callers and NATS only from programs, admin ports from no pod", () => {
+  const manifests = loadManifests();
+  const policies = manifests.filter((m) => m.kind === "NetworkPolicy" && !m.file.includes(`${sep}monitoring${sep}`));
+  assert.ok(policies.some(isDefaultDeny), "a default-deny ingress policy for the namespace");
+  const expected = { ...EXPECTED_ADMISSION, "gateway.http": sourcesOf(manifests).map((s) => s.name).sort() };
+  assert.deepEqual(admissionTable(manifests, policies), expected);
+  const withMonitoring = { ...expected, "users.admin": ["monitoring"], "products.admin": ["monitoring"], "orders.admin": ["monitoring"] };
+  assert.deepEqual(admissionTable(manifests, manifests.filter((m) => m.kind === "NetworkPolicy")), withMonitoring, "with the opt-in monitoring component");
 });
 
 // Dockerfile
