@@ -20,7 +20,7 @@ import { admissionTable, isDefaultDeny, sourcesOf, workloads } from "./deploy/po
 import { checkComposeBuilds, checkComposeDatabases, checkComposeDependencies, checkComposeDiscovery, checkComposeGateway, checkComposeTrust } from "./deploy/compose-checks.js";
 import { checkCopies, checkEntrypoint, checkFinalStage, checkImageContents } from "./deploy/image-checks.js";
 import { checkKustomizations, checkKustomizeRender, checkProbes, checkSecretDatabaseUrls, checkSecurityContexts, checkShutdown } from "./deploy/kubernetes-checks.js";
-import { checkDeployNatsAdmits, checkPlaceholders } from "./deploy/trust-checks.js";
+import { checkDeployNatsAdmits, checkDeployNatsPermissions, checkPlaceholders } from "./deploy/trust-checks.js";
 import { referenceProblems } from "./deploy/references.js";
 import { composeValidator, describeErrors, kubernetesValidator } from "./deploy/schemas.js";
 import { NATS_CONF, composeTestEnv, kubernetesTrustProblems, natsConfProblems } from "./deploy/trust.js";
@@ -131,6 +131,8 @@ test("deploy - every Kubernetes program has AUTH on, MICRO_AUTH_SECRET and its o
 });
 
 test("deploy - nats.conf in a real nats-server admits each program's seed and refuses no credential or another key", async (t) => await checkDeployNatsAdmits(t));
+
+test("deploy - in nats.conf each service may register only itself and the gateway nothing, and callers reach the services", async (t) => await checkDeployNatsPermissions(t));
 
 test("deploy - the Secret's placeholders start nothing; the dev overlay's values work and its keys match", async (t) => await checkPlaceholders(t));
 

@@ -77,7 +77,7 @@ export function kubernetesTrustProblems(manifests: readonly Manifest[]): string[
 /** nats.conf lets in exactly the four programs' keys, each named by a variable, and no anonymous user. */
 export function natsConfProblems(conf: string): string[] {
   const problems: string[] = [];
-  const users = [...conf.matchAll(/\{\s*nkey:\s*\$([A-Z_]+)\s*\}/g)].map((m) => m[1]);
+  const users = [...conf.matchAll(/\{\s*nkey:\s*\$([A-Z_]+)[\s,}]/g)].map((m) => m[1]);
   const expected = PROGRAMS.map((p) => keyVariable(p)).sort();
   if (JSON.stringify([...users].sort()) !== JSON.stringify(expected)) problems.push(`nkey users ${users.join(", ")}, expected ${expected.join(", ")}`);
   for (const loophole of ["no_auth_user", "password", "token", "allow_non_tls", "accounts"]) {
