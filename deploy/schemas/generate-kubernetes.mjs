@@ -24,6 +24,7 @@ const KINDS = [
   { apiVersion: "apps/v1", kind: "Deployment", module: "apps/v1" },
   { apiVersion: "apps/v1", kind: "StatefulSet", module: "apps/v1" },
   { apiVersion: "policy/v1", kind: "PodDisruptionBudget", module: "policy/v1" },
+  { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", module: "networking/v1" },
 ];
 const KUBERNETES_TYPES_VERSION = "1.30.0";
 

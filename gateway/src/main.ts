@@ -6,6 +6,7 @@ import {
   Client,
   Metrics,
   RoundRobinSelector,
+  checkAccepted,
   circuitBreakers,
   clientAuth,
   clientMetrics,
@@ -14,6 +15,7 @@ import {
   createLogger,
   exitAfterFlush,
   listenOrExit,
+  exitIfRefused,
   loadConfig,
   readMicroEnv,
   readTracingConfig,
@@ -80,6 +82,8 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 process.on("SIGTERM", (s) => void stop(s));
 process.on("SIGINT", (s) => void stop(s));
 
+// An unsafe registry folder or a refused NATS credential stops the gateway here, with one line.
+await checkAccepted(registry).catch((error: unknown) => exitIfRefused("gateway", logger, error));
 const address = await listenOrExit(
   () => app.listen({ port: config.port, host: config.host }),
   { program: "gateway", address: `${config.host}:${config.port}`, variable: "PORT", hostVariable: "HOST" },

@@ -2,7 +2,7 @@
  * The toolkit's environment variables (go-micro's `MICRO_*` names), read and validated once,
  * and the registry and transport they select. Programs call this instead of wiring parts.
  */
-import { type Env, type EnvReader, loadConfig } from "./config/index.js";
+import { ConfigError, type Env, type EnvReader, loadConfig } from "./config/index.js";
 import { LOG_LEVELS, type LogLevel, createLogger } from "./logger/index.js";
 import { Service } from "./service/index.js";
 import { Metrics } from "./metrics/index.js";
@@ -13,6 +13,8 @@ import { clientTracing, serverTracing } from "./middleware/tracing.js";
 import { readTracingConfig, startTracing } from "./tracing/index.js";
 import { type AuthEnv, createCredentialSigner, createCredentialVerifier, readAuthEnv } from "./auth/index.js";
 import { clientAuth, serverAuth } from "./middleware/auth.js";
+import { NATS_ENV, readNatsSecurity } from "./nats/config.js";
+import { type NatsSecurity, redactServers } from "./nats/security.js";
 import type { Registry } from "./registry/index.js";
 import { LocalRegistry } from "./registry/local/index.js";
 import { MemoryRegistry } from "./registry/memory.js";
@@ -36,6 +38,8 @@ export interface MicroEnv {
   readonly transport: (typeof TRANSPORTS)[number];
   /** For the `nats` transport: the server URL. */
   readonly transportAddress: string;
+  /** The credential and TLS of every NATS connection (`MICRO_NATS_*`); empty when nothing uses NATS. */
+  readonly nats: NatsSecurity;
   readonly serverAddress: string;
   readonly advertise: string | undefined;
   readonly registerTtlMs: number;
@@ -55,25 +59,28 @@ export interface MicroEnv {
 export const DEFAULT_LOCAL_REGISTRY_DIR = join(tmpdir(), "micro-registry");
 /** NATS on this machine, its standard port. */
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
-const NATS_PROTOCOLS = ["nats:"] as const;
+/** `tls://` requires TLS, as in NATS's own clients. */
+const NATS_PROTOCOLS = ["nats:", "tls:"] as const;
 
 export function readMicroEnv(env: EnvReader): MicroEnv {
   const registerTtlMs = env.int("MICRO_REGISTER_TTL_MS", 15_000, { min: 100 });
   const registry = env.oneOf("MICRO_REGISTRY", REGISTRIES, "local");
   const registryAddress =
-    registry === "nats"
-      ? (env.url("MICRO_REGISTRY_ADDRESS", NATS_PROTOCOLS) ?? DEFAULT_NATS_URL)
-      : env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR);
+    registry === "nats" ? (natsUrl(env, "MICRO_REGISTRY_ADDRESS") ?? DEFAULT_NATS_URL) : env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR);
   const transport = env.oneOf("MICRO_TRANSPORT", TRANSPORTS, "tcp");
+  // One NATS for both unless told otherwise: the registry's, when discovery is on NATS.
+  const transportAddress =
+    (transport === "nats" ? natsUrl(env, "MICRO_TRANSPORT_ADDRESS") : env.optional("MICRO_TRANSPORT_ADDRESS")) ??
+    (registry === "nats" ? registryAddress : DEFAULT_NATS_URL);
+  const natsUrls = [registry === "nats" ? registryAddress : undefined, transport === "nats" ? transportAddress : undefined];
+  const usedNats = natsUrls.filter((url) => url !== undefined);
   return {
     registry,
     registryAddress,
     registryBucket: env.string("MICRO_REGISTRY_BUCKET", DEFAULT_NATS_REGISTRY_BUCKET),
     transport,
-    // One NATS for both unless told otherwise: the registry's, when discovery is on NATS.
-    transportAddress:
-      (transport === "nats" ? env.url("MICRO_TRANSPORT_ADDRESS", NATS_PROTOCOLS) : env.optional("MICRO_TRANSPORT_ADDRESS")) ??
-      (registry === "nats" ? registryAddress : DEFAULT_NATS_URL),
+    transportAddress,
+    nats: usedNats.length > 0 ? readNatsSecurity(env, usedNats) : {},
     serverAddress: env.address("MICRO_SERVER_ADDRESS", "127.0.0.1:0"),
     advertise: env.optional("MICRO_SERVER_ADVERTISE"),
     registerTtlMs,
@@ -87,6 +94,23 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
   };
 }
 
+/**
+ * A NATS URL without credentials: nats.js ignores a user and password in the URL, so they would
+ * be silently dropped, and URLs end up in logs. The credential has variables of its own.
+ */
+function natsUrl(env: EnvReader, name: string): string | undefined {
+  const raw = env.url(name, NATS_PROTOCOLS);
+  if (raw === undefined) return undefined;
+  for (const one of raw.split(",")) {
+    const url = URL.canParse(one.trim()) ? new URL(one.trim()) : undefined;
+    if (url && (url.username !== "" || url.password !== "")) {
+      const expected = `a NATS URL without credentials (set ${NATS_ENV.user} and ${NATS_ENV.password}, or ${NATS_ENV.token})`;
+      throw new ConfigError(name, expected, redactServers(raw));
+    }
+  }
+  return raw;
+}
+
 export function registryFromEnv(config: MicroEnv): Registry {
   switch (config.registry) {
     case "memory":
@@ -94,7 +118,7 @@ export function registryFromEnv(config: MicroEnv): Registry {
     case "local":
       return new LocalRegistry({ directory: config.registryAddress });
     case "nats":
-      return new NatsRegistry({ servers: config.registryAddress, bucket: config.registryBucket });
+      return new NatsRegistry({ ...config.nats, servers: config.registryAddress, bucket: config.registryBucket });
   }
 }
 
@@ -103,7 +127,7 @@ export function transportFromEnv(config: MicroEnv): Transport {
     case "http":
       return new HttpTransport();
     case "nats":
-      return new NatsTransport({ servers: config.transportAddress });
+      return new NatsTransport({ ...config.nats, servers: config.transportAddress });
     case "tcp":
       return new TcpTransport();
   }

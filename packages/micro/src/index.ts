@@ -16,6 +16,8 @@ export {
   type WatchAction,
   type Watcher,
   RegistryError,
+  RegistryRefusedError,
+  checkAccepted,
   nodesOf,
 } from "./registry/index.js";
 export { MemoryRegistry } from "./registry/memory.js";
@@ -28,6 +30,9 @@ export { HttpTransport } from "./transport/http/index.js";
 export { NatsTransport, type NatsTransportOptions } from "./transport/nats/index.js";
 export { TcpTransport, type TcpTransportOptions, type TcpListener } from "./transport/tcp/index.js";
 export { NatsUnavailableError } from "./nats/connection.js";
+export { NatsRefusedError, type NatsAuth, type NatsRefusal, type NatsSecurity, type NatsTls } from "./nats/security.js";
+export { NATS_ENV } from "./nats/config.js";
+export { exitIfRefused, isRefusal } from "./service/refused.js";
 export * from "./client/index.js";
 export * from "./server/index.js";
 export * from "./service/index.js";

@@ -6,13 +6,20 @@ import { StartupError, startupFailureLine } from "../startup/error.js";
 
 /** A bad or missing variable: a start-up failure, printed as `<program>: configuration error: …`. */
 export class ConfigError extends StartupError {
+  /** The value as shown in the message; a secret's is never kept. */
+  readonly got: string | undefined;
+
+  /** `secret`: the value is a password, token or key, and the message says only that one was set. */
   constructor(
     readonly variable: string,
     readonly expected: string,
-    readonly got: string | undefined,
+    got: string | undefined,
+    options: { secret?: boolean } = {},
   ) {
-    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
+    const shown = got !== undefined && options.secret ? "a value (not shown)" : got === undefined ? "nothing" : JSON.stringify(got);
+    super(`${variable}: expected ${expected}, got ${shown}`);
     this.name = "ConfigError";
+    this.got = options.secret && got !== undefined ? "(not shown)" : got;
   }
 
   override describe(): string {

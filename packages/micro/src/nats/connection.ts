@@ -6,10 +6,15 @@
  * The connection reconnects forever, so a NATS restart never needs a program restart; users see
  * the gap through `isConnected()` and `onDisconnect`, and fail fast instead of queueing work that
  * nats.js would otherwise buffer until it times out. The last user to release it closes it.
+ * A first connect that the server refuses (credential, TLS) fails with `NatsRefusedError` at once.
  */
 import { type NatsConnection, connect } from "@nats-io/transport-node";
+import { type NatsSecurity, NatsRefusedError, connectOptionsOf, identityOf, redactServers, refusalOf } from "./security.js";
 
-export interface NatsConnectionOptions {
+export { NatsRefusedError, type NatsAuth, type NatsRefusal, type NatsSecurity, type NatsTls, redactServers } from "./security.js";
+
+/** Where and how to connect: `auth` and `tls` come from NatsSecurity. */
+export interface NatsConnectionOptions extends NatsSecurity {
   /** `nats://host:4222`; several comma-separated for a cluster. */
   readonly servers: string;
   /** Wait between reconnect attempts to one server. @default 1000 */
@@ -26,20 +31,23 @@ export const DEFAULT_RECONNECT_TIME_WAIT_MS = 1000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 export const DEFAULT_PING_INTERVAL_MS = 10_000;
 
-/** The first connect failed: nothing is listening at `servers`, or it refused us. */
+/** The first connect failed: nothing answered at `servers` in time. `servers` is shown without credentials. */
 export class NatsUnavailableError extends Error {
-  constructor(
-    readonly servers: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`NATS not reachable at ${servers}`, options);
+  readonly servers: string;
+
+  constructor(servers: string, options?: { cause?: unknown }) {
+    const shown = redactServers(servers);
+    const cause = options?.cause instanceof Error && options.cause.message !== "" ? ` (${options.cause.message})` : "";
+    super(`NATS not reachable at ${shown}${cause}`, options);
     this.name = "NatsUnavailableError";
+    this.servers = shown;
   }
 }
 
 /** One user's reference to a shared connection. */
 export interface SharedNatsConnection {
   readonly nc: NatsConnection;
+  /** As given, without credentials: fit for messages. */
   readonly servers: string;
   /** False from a disconnect until the reconnect, and once closed. */
   isConnected(): boolean;
@@ -78,34 +86,38 @@ class Link {
   }
 }
 
-/** Keyed by the `servers` string as given: the first user's options apply to everyone on that key. */
+/**
+ * Keyed by the `servers` string as given plus a digest of the credential and TLS settings: the
+ * first user's timings apply to everyone on that key, but another identity gets its own connection.
+ */
 const shared = new Map<string, Entry>();
 
 export async function acquireNatsConnection(options: NatsConnectionOptions): Promise<SharedNatsConnection> {
   const servers = options.servers.trim();
-  let entry = shared.get(servers);
+  const key = `${servers}\n${identityOf(options)}`;
+  let entry = shared.get(key);
   if (!entry) {
     const created: Entry = { refs: 0, opening: open(servers, options) };
-    shared.set(servers, created);
+    shared.set(key, created);
     // A failed first connect must not stay cached, and neither may a connection that closed for
     // good (a fatal auth error): the next user starts afresh.
     created.opening.then(
-      (link) => void link.nc.closed().then(() => forget(servers, created)),
-      () => forget(servers, created),
+      (link) => void link.nc.closed().then(() => forget(key, created)),
+      () => forget(key, created),
     );
     entry = created;
   }
   entry.refs++;
   try {
-    return handleOf(servers, entry, await entry.opening);
+    return handleOf(key, redactServers(servers), entry, await entry.opening);
   } catch (error) {
     entry.refs--;
     throw error;
   }
 }
 
-function forget(servers: string, entry: Entry): void {
-  if (shared.get(servers) === entry) shared.delete(servers);
+function forget(key: string, entry: Entry): void {
+  if (shared.get(key) === entry) shared.delete(key);
 }
 
 async function open(servers: string, options: NatsConnectionOptions): Promise<Link> {
@@ -121,14 +133,17 @@ async function open(servers: string, options: NatsConnectionOptions): Promise<Li
       // By default every request builds two Error objects up front, stack traces included, in
       // case it fails: a quarter of the transport's CPU. Our errors name the subject anyway.
       noAsyncTraces: true,
+      ...connectOptionsOf(options),
     });
     return new Link(nc);
   } catch (error) {
+    const refusal = refusalOf(error);
+    if (refusal) throw new NatsRefusedError(redactServers(servers), refusal, { cause: error });
     throw new NatsUnavailableError(servers, { cause: error });
   }
 }
 
-function handleOf(servers: string, entry: Entry, link: Link): SharedNatsConnection {
+function handleOf(key: string, servers: string, entry: Entry, link: Link): SharedNatsConnection {
   let released = false;
   return {
     nc: link.nc,
@@ -145,7 +160,7 @@ function handleOf(servers: string, entry: Entry, link: Link): SharedNatsConnecti
       released = true;
       entry.refs--;
       if (entry.refs > 0) return;
-      forget(servers, entry);
+      forget(key, entry);
       await link.nc.close().catch(() => undefined);
     },
   };

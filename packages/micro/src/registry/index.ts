@@ -62,6 +62,30 @@ export class RegistryError extends Error {
   }
 }
 
+/**
+ * The registry will not have this program, and asking again cannot change that: a local folder
+ * that other users could write to, or a NATS that refuses its credential or its TLS. A program
+ * stops at start with this error's message rather than retrying forever.
+ */
+export class RegistryRefusedError extends RegistryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RegistryRefusedError";
+  }
+}
+
+/**
+ * Asks `registry` once whether it accepts this program: resolves unless it refused. Other failures
+ * (NATS not up yet) are left to readiness, which retries.
+ */
+export async function checkAccepted(registry: Registry): Promise<void> {
+  try {
+    await registry.ping();
+  } catch (error) {
+    if (error instanceof RegistryRefusedError) throw error;
+  }
+}
+
 /** Every node of `services`, flattened across versions. */
 export function nodesOf(services: readonly Service[]): Node[] {
   return services.flatMap((s) => s.nodes);

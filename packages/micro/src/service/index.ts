@@ -9,16 +9,17 @@ import { Client, type CallWrapper } from "../client/index.js";
 import type { HandlerOf, ServiceContract } from "../contract/index.js";
 import { type Logger, exitAfterFlush } from "../logger/index.js";
 import { CachedRegistry } from "../registry/cache.js";
-import type { Registry, Service as Registration } from "../registry/index.js";
+import { type Registry, type Service as Registration, checkAccepted } from "../registry/index.js";
 import { RoundRobinSelector } from "../selector/index.js";
 import { Server, type HandlerWrapper } from "../server/index.js";
 import type { Listener, Transport } from "../transport/index.js";
 import { Readiness } from "../health/index.js";
 import { type AdminServer, listenAdmin } from "../health/server.js";
 import { Metrics } from "../metrics/index.js";
-import { exitOnStartupFailure, listenFailure, notifyListening } from "../startup/index.js";
+import { StartupError, exitOnStartupFailure, listenFailure, notifyListening } from "../startup/index.js";
 import { advertisedAddress } from "./advertise.js";
 import { Registrar } from "./registrar.js";
+import { isRefusal } from "./refused.js";
 
 export interface ServiceOptions {
   readonly name: string;
@@ -131,6 +132,8 @@ export class Service {
   /** Listens, then registers once ready; a failed listen rejects with a `StartupError`. */
   async start(): Promise<void> {
     const o = this.options;
+    // Before serving anything: a registry that refuses this program never will accept it.
+    await checkAccepted(o.registry);
     this.listener = await this.listen();
     const address = o.advertise ?? advertisedAddress(this.listener.address);
     const metadata: Record<string, string> = { transport: o.transport.name };
@@ -180,7 +183,8 @@ export class Service {
     try {
       await this.start();
     } catch (error) {
-      return exitOnStartupFailure(this.name, error, this.logger);
+      // A registry's refusal is a complete reason on its own, as a start-up failure's is.
+      return exitOnStartupFailure(this.name, isRefusal(error) ? new StartupError(error.message, { cause: error }) : error, this.logger);
     }
     notifyListening(this.address ?? "");
   }

@@ -1,9 +1,10 @@
 /**
  * docker-compose.yml as Compose reads it: merge keys resolved, then `${VAR:-default}`
- * interpolated against an environment (the empty one by default, i.e. every development
- * default), then each service's environment as a plain map.
+ * interpolated against an environment (a user's .env by default), then each service's
+ * environment as a plain map.
  */
 import { readYaml, repoPath } from "./files.js";
+import { composeTestEnv } from "./trust.js";
 import { type Obj, isObj, list, obj, optObj, str } from "./values.js";
 
 export const COMPOSE_FILE = repoPath("docker-compose.yml");
@@ -48,8 +49,11 @@ export function interpolateAll(value: unknown, env: Readonly<Record<string, stri
   return value;
 }
 
-/** The compose file with merge keys resolved and every variable at its default. */
-export function loadCompose(env: Readonly<Record<string, string | undefined>> = {}): Obj {
+/**
+ * The compose file with merge keys resolved and variables from `env`: by default the .env that
+ * deploy/README.md has users make (NATS keys and MICRO_AUTH_SECRET), everything else at its default.
+ */
+export function loadCompose(env: Readonly<Record<string, string | undefined>> = composeTestEnv()): Obj {
   return obj(interpolateAll(readYaml(COMPOSE_FILE), env), "docker-compose.yml");
 }
 

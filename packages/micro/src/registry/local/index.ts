@@ -2,7 +2,8 @@
  * The local registry: serverless discovery between processes on one machine, through a shared
  * folder. Each node is one JSON file that its process rewrites on every refresh; a process that dies
  * stops refreshing, and its node expires for everyone. No daemon, no network, no multicast, so it
- * also works in containers and sandboxes where mDNS hears nothing.
+ * also works in containers and sandboxes where mDNS hears nothing. Only its owner may write the
+ * folder: on first use a folder other users could write to is refused (permissions.ts).
  */
 import * as fsp from "node:fs/promises";
 import { resolve } from "node:path";
@@ -13,17 +14,20 @@ import {
   type WatchEvent,
   type Watcher,
   RegistryError,
+  RegistryRefusedError,
   recordsOf,
   servicesOf,
 } from "../index.js";
 import { Watchers } from "../watchers.js";
+import { folderProblem } from "./permissions.js";
 import { checkSegment, readRecords, recordPath, writeRecord } from "./records.js";
 import { DirectoryTail } from "./tail.js";
 
 export interface LocalRegistryOptions {
   /**
    * The folder every process that should see each other shares, e.g. `/tmp/gw-registry`.
-   * Created (with its parents) when missing.
+   * Created (with its parents, mode 0700) when missing; refused when another user owns it or
+   * could write to it.
    */
   readonly directory: string;
 }
@@ -33,6 +37,8 @@ export class LocalRegistry implements Registry {
   private readonly directory: string;
   private readonly watchers = new Watchers();
   private readonly tail: DirectoryTail;
+  /** Set once the folder passed the ownership check; it is not repeated on every call. */
+  private trusted = false;
 
   constructor(options: LocalRegistryOptions) {
     if (typeof options?.directory !== "string" || options.directory === "") {
@@ -44,6 +50,7 @@ export class LocalRegistry implements Registry {
 
   async register(service: Service, options: RegisterOptions): Promise<void> {
     checkService(service);
+    this.checkFolder();
     if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
       throw new Error(`local registry: ttlMs must be a positive number of milliseconds, got ${options.ttlMs}`);
     }
@@ -60,6 +67,7 @@ export class LocalRegistry implements Registry {
 
   async deregister(service: Service): Promise<void> {
     checkService(service);
+    this.checkFolder();
     const paths = service.nodes.map((node) => recordPath(this.directory, service.name, node.id));
     try {
       await Promise.all(paths.map((path) => fsp.rm(path, { force: true })));
@@ -72,15 +80,18 @@ export class LocalRegistry implements Registry {
 
   async getService(name: string): Promise<Service[]> {
     checkSegment("service name", name);
+    this.checkFolder();
     return this.read(name);
   }
 
   async listServices(): Promise<Service[]> {
+    this.checkFolder();
     return this.read();
   }
 
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
     if (options?.service !== undefined) checkSegment("service name", options.service);
+    this.checkFolder();
     // The first watcher takes the baseline; later ones first flush what is pending to the others.
     if (this.watchers.size === 0) this.tail.start();
     else this.tail.catchUp();
@@ -97,6 +108,7 @@ export class LocalRegistry implements Registry {
   }
 
   async ping(): Promise<void> {
+    this.checkFolder();
     try {
       await fsp.mkdir(this.directory, { recursive: true });
       await fsp.access(this.directory, fsp.constants.R_OK | fsp.constants.W_OK | fsp.constants.X_OK);
@@ -108,6 +120,22 @@ export class LocalRegistry implements Registry {
   async close(): Promise<void> {
     this.tail.stop();
     this.watchers.clear();
+  }
+
+  /**
+   * On first use: creates the folder when missing and refuses it when another user owns it or could
+   * write to it, since what it holds decides where callers send their calls.
+   */
+  private checkFolder(): void {
+    if (this.trusted) return;
+    let problem: string | undefined;
+    try {
+      problem = folderProblem(this.directory);
+    } catch (err) {
+      throw new RegistryError(`local registry: folder ${this.directory} is not usable`, { cause: err });
+    }
+    if (problem !== undefined) throw new RegistryRefusedError(`local registry: ${problem}`);
+    this.trusted = true;
   }
 
   /** One clock reading for both steps: a node is either live and returned, or expired and deleted. */

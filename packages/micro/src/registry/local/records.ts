@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { Node, NodeRecord } from "../index.js";
+import { FOLDER_MODE, RECORD_MODE } from "./permissions.js";
 
 const RECORD_SUFFIX = ".json";
 /**
@@ -58,10 +59,10 @@ export function recordPath(directory: string, service: string, nodeId: string): 
 export async function writeRecord(directory: string, record: NodeRecord): Promise<void> {
   const target = recordPath(directory, record.service, record.node.id);
   const folder = join(directory, record.service);
-  await fsp.mkdir(folder, { recursive: true });
+  await fsp.mkdir(folder, { recursive: true, mode: FOLDER_MODE });
   const temp = join(folder, `.tmp-${process.pid}-${randomUUID()}`);
   try {
-    await fsp.writeFile(temp, JSON.stringify(record));
+    await fsp.writeFile(temp, JSON.stringify(record), { mode: RECORD_MODE });
     await fsp.rename(temp, target);
   } catch (err) {
     await fsp.rm(temp, { force: true }).catch(() => undefined);

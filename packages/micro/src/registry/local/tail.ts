@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { type WatchEvent, serviceWithNode } from "../index.js";
+import { FOLDER_MODE } from "./permissions.js";
 import { type ScannedRecord, scanSync } from "./records.js";
 
 /** Fallback when fs.watch says nothing; a missed change is at most this late. */
@@ -37,7 +38,7 @@ export class DirectoryTail {
     if (this.running) return;
     this.running = true;
     try {
-      fs.mkdirSync(this.directory, { recursive: true });
+      fs.mkdirSync(this.directory, { recursive: true, mode: FOLDER_MODE });
     } catch {
       // Unwritable or racing a removal: the poll keeps trying to watch it.
     }

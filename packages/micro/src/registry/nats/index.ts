@@ -18,13 +18,17 @@ import {
   recordsOf,
   servicesOf,
 } from "../index.js";
+import type { NatsSecurity } from "../../nats/connection.js";
 import { Watchers } from "../watchers.js";
 import { checkBucket, checkName, deleteExpired, filterOf, keyOf, readRecords } from "./records.js";
 import { type Bucket, KvStore } from "./store.js";
 import { KvTail } from "./tail.js";
 
-export interface NatsRegistryOptions {
-  /** `nats://host:4222`; the connection is shared with everything else in this process using it. */
+export interface NatsRegistryOptions extends NatsSecurity {
+  /**
+   * `nats://host:4222` (`tls://` requires TLS); the connection is shared with everything else in
+   * this process using it with the same credential.
+   */
   readonly servers: string;
   /** The KV bucket every node that should see each other shares. @default "micro_registry" */
   readonly bucket?: string;
@@ -56,6 +60,7 @@ export class NatsRegistry implements Registry {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_NATS_REGISTRY_MAX_AGE_MS;
     this.store = new KvStore({
       servers: options.servers,
+      security: { auth: options.auth, tls: options.tls },
       bucket: checkBucket(options.bucket ?? DEFAULT_NATS_REGISTRY_BUCKET),
       maxAgeMs: this.maxAgeMs,
       operationTimeoutMs: options.operationTimeoutMs ?? DEFAULT_NATS_REGISTRY_OPERATION_TIMEOUT_MS,

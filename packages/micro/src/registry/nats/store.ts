@@ -9,11 +9,13 @@
  */
 import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import { type SharedNatsConnection, acquireNatsConnection } from "../../nats/connection.js";
-import { RegistryError } from "../index.js";
+import { NatsRefusedError, type NatsSecurity, type SharedNatsConnection, acquireNatsConnection, redactServers } from "../../nats/connection.js";
+import { RegistryError, RegistryRefusedError } from "../index.js";
 
 export interface KvStoreOptions {
   readonly servers: string;
+  /** The credential and TLS settings of the connection. */
+  readonly security: NatsSecurity;
   readonly bucket: string;
   /** The bucket's max age, applied when this store creates it. */
   readonly maxAgeMs: number;
@@ -43,7 +45,7 @@ export class KvStore {
     if (this.closed) throw new RegistryError("nats registry: closed");
     const connection = await this.connect();
     if (!connection.isConnected()) {
-      throw new RegistryError(`nats registry: disconnected from ${this.options.servers}, reconnecting`);
+      throw new RegistryError(`nats registry: disconnected from ${redactServers(this.options.servers)}, reconnecting`);
     }
     this.bucket ??= this.openBucket(connection);
     try {
@@ -68,20 +70,21 @@ export class KvStore {
   }
 
   private async connect(): Promise<SharedNatsConnection> {
-    this.connection ??= acquireNatsConnection({ servers: this.options.servers });
+    this.connection ??= acquireNatsConnection({ ...this.options.security, servers: this.options.servers });
     let connection: SharedNatsConnection;
     try {
       connection = await this.connection;
     } catch (error) {
       this.connection = undefined;
-      throw new RegistryError(`nats registry: cannot connect to ${this.options.servers}`, { cause: error });
+      if (error instanceof NatsRefusedError) throw new RegistryRefusedError(`nats registry: ${error.message}`, { cause: error });
+      throw new RegistryError(`nats registry: cannot connect to ${redactServers(this.options.servers)}`, { cause: error });
     }
     if (connection.nc.isClosed()) {
       // Closed for good (a fatal error, not a disconnect): the next call takes a fresh connection.
       this.connection = undefined;
       this.bucket = undefined;
       void connection.release();
-      throw new RegistryError(`nats registry: connection to ${this.options.servers} closed`);
+      throw new RegistryError(`nats registry: connection to ${redactServers(this.options.servers)} closed`);
     }
     return connection;
   }

@@ -9,7 +9,7 @@
  *   remains of it, and it is also how a node killed mid-call shows, since such a node sends nothing.
  */
 import { ClosedConnectionError, DrainingConnectionError, RequestError } from "@nats-io/transport-node";
-import { type SharedNatsConnection, acquireNatsConnection } from "../../nats/connection.js";
+import { type NatsSecurity, type SharedNatsConnection, acquireNatsConnection } from "../../nats/connection.js";
 import {
   CallTimeoutError,
   ConnectionError,
@@ -27,7 +27,10 @@ export class NatsTransportClient implements TransportClient {
   private connection: Promise<SharedNatsConnection> | undefined;
   private closed = false;
 
-  constructor(private readonly servers: string) {}
+  constructor(
+    private readonly servers: string,
+    private readonly security: NatsSecurity = {},
+  ) {}
 
   async request(address: string, request: TransportRequest): Promise<TransportResponse> {
     const deadline = request.deadline;
@@ -49,7 +52,7 @@ export class NatsTransportClient implements TransportClient {
   /** The shared connection, taken on first use and retried after a failed connect. */
   private async connect(address: string): Promise<SharedNatsConnection> {
     if (this.closed) throw new ConnectionError(address, { cause: new Error("nats transport client closed") });
-    this.connection ??= acquireNatsConnection({ servers: this.servers });
+    this.connection ??= acquireNatsConnection({ ...this.security, servers: this.servers });
     try {
       return await this.connection;
     } catch (error) {
