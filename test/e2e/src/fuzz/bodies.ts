@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { Obj, Raw, jsonText, nested } from "./json-text.js";
-import { SHRINK_TO_FIRST, anyJson, deepValue, depth, knownId, largeArray, oddString, unknownKey, wrongValue } from "./values.js";
+import { SHRINK_TO_FIRST, anyJson, anyJsonText, deepValue, depth, knownId, largeArray, oddString, unknownKey, wrongValue } from "./values.js";
 
 export type BodyKind = "createUser" | "patchUser" | "createProduct" | "patchProduct" | "createOrder" | "rpc";
 
@@ -173,7 +173,8 @@ export function bodyFor(kind: BodyKind): fc.Arbitrary<BodyPart> {
     SHRINK_TO_FIRST,
     { weight: 8, arbitrary: json(VALID[kind]) },
     { weight: 30, arbitrary: json(brokenOneField(kind)) },
-    { weight: 6, arbitrary: json(anyJson) },
+    { weight: 4, arbitrary: json(anyJson) },
+    { weight: 2, arbitrary: fc.tuple(anyJsonText, contentType).map(([body, contentType]) => ({ body, contentType })) },
     { weight: 3, arbitrary: json(fc.oneof(deepValue, fc.tuple(VALID[kind], depth).map(([obj, d]) => obj.set(obj.entries[0]?.[0] ?? "a", nested(d, "object"))))) },
     { weight: 2, arbitrary: json(fc.oneof(largeArray, fc.constantFrom(new Raw("1e400"), new Raw("-0"), new Raw("123456789012345678901234567890")))) },
     { weight: 6, arbitrary: fc.tuple(notJson, contentType).map(([body, contentType]) => ({ body, contentType })) },

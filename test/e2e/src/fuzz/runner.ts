@@ -99,7 +99,9 @@ export class Fuzzer {
     const outcome = await this.exchange(request, record === undefined ? undefined : { phase, path: record });
     if (before === undefined || outcome.answer.status === 0 || (outcome.answer.status >= 200 && outcome.answer.status < 300)) return outcome;
     const after = await snapshot(get, this.admin);
-    const changed = after === undefined ? undefined : difference(before, after);
+    if (after === undefined) return outcome;
+    if (record !== undefined) this.tally.compared++;
+    const changed = difference(before, after);
     if (changed === undefined) return outcome;
     const what = [...new Set(changed.split(", ").map((c) => c.replace(/\/\S+/, "").replace(/ and \d+ more$/, "")))].join(", ");
     const violation: Violation = { kind: "state", signature: `a refused write (${outcome.answer.status}) changed the data: ${what}`, detail: changed };

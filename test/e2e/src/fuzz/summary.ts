@@ -22,6 +22,7 @@ export function summaryTable(runs: readonly Labelled[]): string {
   add("seed", (r) => String(r.seed));
   add("cases", (r) => n(r.tally.cases.main + r.tally.cases.state));
   add("  of them writes between snapshots", (r) => n(r.tally.cases.state));
+  add("  refused, and the lists compared", (r) => n(r.tally.compared));
   add("requests sent (snapshots included)", (r) => n(r.tally.requests));
   add("duration of the cases", (r) => `${(r.durationMs / 1000).toFixed(1)} s`);
   add("duration of shrinking", (r) => `${(r.shrinkMs / 1000).toFixed(1)} s`);

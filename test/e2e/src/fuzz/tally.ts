@@ -45,6 +45,8 @@ export const KIND_ORDER: readonly ViolationKind[] = ["process", "5xx", "no answe
 export class Tally {
   readonly cases = { main: 0, state: 0 };
   requests = 0;
+  /** Refused writes whose snapshots before and after were both taken and compared. */
+  compared = 0;
   readonly statuses = new Map<string, number>();
   private readonly bySignature = new Map<string, Finding>();
 

@@ -97,6 +97,9 @@ export const longString = fc
 /** Any JSON value at all, from fast-check's own generators. */
 export const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: false }));
 
+/** JSON text as fast-check writes it (its own spacing and escapes), for whole bodies. */
+export const anyJsonText = fc.json({ maxDepth: 4 });
+
 /** A value of the wrong kind for any field: other types, odd strings, odd numbers, nesting. */
 export const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, "", "1", [], {}, [1], { id: 1 }) },
