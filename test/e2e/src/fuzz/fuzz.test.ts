@@ -88,5 +88,13 @@ for (const auth of [false, true]) {
     none("method", "a wrong method on a route's path is a 405 with Allow, not a 404");
     none("state", "a refused write changes no user, product or order");
     none("process", "every program is still running and the gateway still ready after the run");
+
+    if (auth) {
+      test("fuzz liveness - a program killed after the run is reported, with its last output", async () => {
+        await target!.kill!("products");
+        const problems = await target!.liveness();
+        assert.ok(problems.some((p) => p.startsWith("products is no longer running")), problems.join("\n"));
+      });
+    }
   });
 }

@@ -10,6 +10,7 @@ import { shapeProblem } from "./checks.js";
 import { findLeaks } from "./leaks.js";
 import { type FuzzRequest, describeRequest } from "./request.js";
 import { anyRequest, writeRequest } from "./requests.js";
+import { difference } from "./state.js";
 import { ID_TEXTS, NUMBER_TOKENS, ODD_CHARS } from "./values.js";
 import { parseAnswer, requestBytes } from "./wire.js";
 
@@ -90,6 +91,14 @@ describe("fuzz parts - checks", () => {
   test("fuzz leaks - the client's own input echoed back is not a leak", () => {
     const echo: FuzzRequest = { ...request, target: "/tmp/localhost:80" };
     assert.deepEqual(findLeaks(echo, [["body", '{"detail":"no route for GET /tmp/localhost:80"}']], true), []);
+  });
+
+  test("fuzz state - a row created, changed or deleted between two snapshots is named", () => {
+    const before = new Map([["users/1", '{"id":1}'], ["products/100", '{"id":100,"stock":1}']]);
+    assert.equal(difference(before, new Map(before)), undefined);
+    const after = new Map([["users/1", '{"id":1}'], ["products/100", '{"id":100,"stock":2}'], ["orders/7", '{"id":7}']]);
+    assert.equal(difference(before, after), "products/100 changed, orders/7 created");
+    assert.equal(difference(before, new Map([["users/1", '{"id":1}']])), "products/100 deleted");
   });
 
   test("fuzz checks - the error shape is exactly {id, code, detail, status} with code equal to the status", () => {

@@ -29,7 +29,7 @@ export interface RunOptions {
   readonly stateRuns: number;
   /** Requests in flight at once in the main phase. @default 8 */
   readonly concurrency?: number;
-  /** At most this many signatures are shrunk, gravest first. @default 12 */
+  /** At most this many signatures are shrunk, gravest first. @default 24 */
   readonly maxShrinks?: number;
   /** Time for shrinking one signature. @default 20000 */
   readonly shrinkMs?: number;
@@ -159,7 +159,7 @@ export class Fuzzer {
   private async shrinkFindings(): Promise<void> {
     const until = Date.now() + (this.options.shrinkTotalMs ?? 120_000);
     const replayable = this.tally.findings().filter((f) => f.first.phase === "main" || f.first.phase === "state");
-    for (const finding of replayable.slice(0, this.options.maxShrinks ?? 12)) {
+    for (const finding of replayable.slice(0, this.options.maxShrinks ?? 24)) {
       const budgetMs = Math.min(this.options.shrinkMs ?? 20_000, until - Date.now());
       if (budgetMs <= 0) break;
       finding.minimal = await this.shrink(finding.first.phase as FuzzPhase, finding.first.path, finding.signature, budgetMs);

@@ -15,6 +15,8 @@ export interface Target {
   readonly label: string;
   /** Every program that died and every readiness probe that failed, in one line each. */
   liveness(): Promise<string[]>;
+  /** Kills one program (started here only): how the suite proves its liveness check sees a death. */
+  kill?(program: Program): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startTarget(auth: boolean, dataDir?: string): Promise<Targ
     profile: { enabled: auth, secret },
     label: auth ? "auth on" : "auth off",
     liveness: async () => [...deaths(system), ...(await readiness(system.url))],
+    kill: async (program) => void (await system.stop(program, "SIGKILL")),
     close: () => system.close(),
   };
 }
