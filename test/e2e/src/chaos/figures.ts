@@ -1,0 +1,95 @@
+/**
+ * Availability figures from the recorded requests and the fault's window: what failed and how,
+ * for how long, the longest time in which nothing was answered at all, and how soon after the
+ * fault ended the answers were good again.
+ */
+import type { Sample } from "./load.js";
+import type { FaultWindow } from "./timeline.js";
+import type { Transport } from "./topology.js";
+
+/**
+ * How many answers in a row must be right for the system to count as recovered: about six rounds
+ * of 16 connections, so one lucky answer between failures is not taken for recovery.
+ */
+export const RECOVERED_RUN = 100;
+
+export interface Availability {
+  readonly transport: Transport;
+  readonly requests: number;
+  readonly failed: number;
+  readonly failedPercent: number;
+  /** Failed requests by HTTP status (`"503"`) or, without a status, by trouble (`timeout`, `connection`); `wrong-body` for a 2xx with the wrong content. */
+  readonly failures: Readonly<Record<string, number>>;
+  /** From the first failed request's sending to the last failed request's answer; null when none failed. */
+  readonly failureWindowMs: number | null;
+  /** The longest time in which no request was answered, from the start of the load to its last answer. */
+  readonly longestStallMs: number;
+  /** From the fault's end to the first of RECOVERED_RUN right answers in a row; null when that never came. */
+  readonly recoveryMs: number | null;
+}
+
+export function availability(samples: readonly Sample[], fault: Pick<FaultWindow, "endMs">, transport: Transport): Availability {
+  const failed = samples.filter((s) => !s.ok);
+  const failures: Record<string, number> = {};
+  for (const s of failed) {
+    const kind = s.trouble ?? String(s.status);
+    failures[kind] = (failures[kind] ?? 0) + 1;
+  }
+  const byAnswer = inAnswerOrder(samples);
+  return {
+    transport,
+    requests: samples.length,
+    failed: failed.length,
+    failedPercent: samples.length === 0 ? 0 : round((100 * failed.length) / samples.length, 3),
+    failures,
+    failureWindowMs: failed.length === 0 ? null : Math.round(Math.max(...failed.map((s) => s.answeredMs)) - Math.min(...failed.map((s) => s.sentMs))),
+    longestStallMs: Math.round(longestGap(byAnswer.map((s) => s.answeredMs))),
+    recoveryMs: recovery(byAnswer, fault.endMs, true),
+  };
+}
+
+/** The longest gap between consecutive answer times, counting from 0 (the load's start). */
+function longestGap(sortedTimes: readonly number[]): number {
+  let longest = 0;
+  let previous = 0;
+  for (const t of sortedTimes) {
+    longest = Math.max(longest, t - previous);
+    previous = t;
+  }
+  return longest;
+}
+
+/** From `endMs` to the first of RECOVERED_RUN right answers in a row, or null: has the system recovered yet? */
+export function recoveryMs(samples: readonly Sample[], endMs: number): number | null {
+  return recovery(inAnswerOrder(samples), endMs, false);
+}
+
+function inAnswerOrder(samples: readonly Sample[]): Sample[] {
+  return [...samples].sort((a, b) => a.answeredMs - b.answeredMs);
+}
+
+/**
+ * `byAnswer` in answer order. With `shortTail`, the answers after the fault may also all be right
+ * and fewer than RECOVERED_RUN: the load stopped before a full run, not the system.
+ */
+function recovery(byAnswer: readonly Sample[], endMs: number, shortTail: boolean): number | null {
+  const after = byAnswer.filter((s) => s.answeredMs >= endMs);
+  let runStart = 0;
+  for (let i = 0; i < after.length; i++) {
+    if (!after[i]?.ok) {
+      runStart = i + 1;
+      continue;
+    }
+    const runLength = i - runStart + 1;
+    if (runLength >= RECOVERED_RUN || (shortTail && i === after.length - 1)) {
+      const first = after[runStart];
+      return first ? Math.round(first.answeredMs - endMs) : null;
+    }
+  }
+  return null;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
