@@ -22,34 +22,35 @@ function rightAnswers(fromMs: number, count: number, everyMs = 1): Sample[] {
 
 test("chaos figures - failures are counted by status and by trouble, over the window from the first sent to the last answered", () => {
   const samples = [...rightAnswers(0, 10), sample(100, 150, 503), sample(120, 5120, 504), sample(130, 15_130, 0, "timeout"), sample(140, 141, 0, "connection"), sample(200, 210, 200, "wrong-body"), ...rightAnswers(15_200, 5)];
-  const a = availability(samples, { endMs: 200 }, "tcp");
+  const a = availability(samples, { startMs: 100, endMs: 200 }, "tcp");
   assert.equal(a.requests, 20);
   assert.equal(a.failed, 5);
   assert.equal(a.failedPercent, 25);
   assert.deepEqual(a.failures, { "503": 1, "504": 1, timeout: 1, connection: 1, "wrong-body": 1 });
   assert.equal(a.failureWindowMs, 15_130 - 100);
+  assert.equal(a.beforeFaultRps, 100, "10 right answers in the 100 ms before the fault");
 });
 
 test("chaos figures - the longest stall is the longest time without any answer, counted from the load's start", () => {
   const samples = [...rightAnswers(50, 10), sample(60, 2_059, 200), ...rightAnswers(2_100, 10)];
-  assert.equal(availability(samples, { endMs: 0 }, "tcp").longestStallMs, 2_059 - 59);
-  assert.equal(availability(rightAnswers(700, 3), { endMs: 0 }, "tcp").longestStallMs, 700);
+  assert.equal(availability(samples, { startMs: 0, endMs: 0 }, "tcp").longestStallMs, 2_059 - 59);
+  assert.equal(availability(rightAnswers(700, 3), { startMs: 0, endMs: 0 }, "tcp").longestStallMs, 700);
 });
 
 test("chaos figures - recovery is from the fault's end to the first of a run of right answers", () => {
   const failuresAfterEnd = [sample(900, 1_100, 503), sample(950, 1_300, 503)];
   const samples = [...rightAnswers(0, 50), ...failuresAfterEnd, ...rightAnswers(1_400, 2), sample(1_401, 1_450, 503), ...rightAnswers(1_500, RECOVERED_RUN)];
-  const a = availability(samples, { endMs: 1_000 }, "tcp");
+  const a = availability(samples, { startMs: 500, endMs: 1_000 }, "tcp");
   assert.equal(a.recoveryMs, 500, "the short run at 1400 ms does not count: a failure follows it");
   assert.equal(recoveryMs(samples, 1_000), 500);
-  assert.equal(availability(rightAnswers(0, 500), { endMs: 100 }, "tcp").recoveryMs, 0, "never failing is recovered at once");
+  assert.equal(availability(rightAnswers(0, 500), { startMs: 100, endMs: 100 }, "tcp").recoveryMs, 0, "never failing is recovered at once");
 });
 
 test("chaos figures - a short run of right answers at the end is recovery in the report, but not yet while the load runs", () => {
   const samples = [sample(0, 900, 503), ...rightAnswers(1_000, 10)];
-  assert.equal(availability(samples, { endMs: 500 }, "tcp").recoveryMs, 500);
+  assert.equal(availability(samples, { startMs: 500, endMs: 500 }, "tcp").recoveryMs, 500);
   assert.equal(recoveryMs(samples, 500), null, "the load goes on until a full run");
-  assert.equal(availability([...samples, sample(1_100, 1_200, 503)], { endMs: 500 }, "tcp").recoveryMs, null, "failing at the end: never");
+  assert.equal(availability([...samples, sample(1_100, 1_200, 503)], { startMs: 500, endMs: 500 }, "tcp").recoveryMs, null, "failing at the end: never");
 });
 
 test("chaos figures - an exit is unexpected unless the scenario ended that instance, once per ending", () => {

@@ -26,9 +26,11 @@ export interface Availability {
   readonly longestStallMs: number;
   /** From the fault's end to the first of RECOVERED_RUN right answers in a row; null when that never came. */
   readonly recoveryMs: number | null;
+  /** Right answers per second before the fault: what the machine gave this run, to read the rest against. */
+  readonly beforeFaultRps: number;
 }
 
-export function availability(samples: readonly Sample[], fault: Pick<FaultWindow, "endMs">, transport: Transport): Availability {
+export function availability(samples: readonly Sample[], fault: Pick<FaultWindow, "startMs" | "endMs">, transport: Transport): Availability {
   const failed = samples.filter((s) => !s.ok);
   const failures: Record<string, number> = {};
   for (const s of failed) {
@@ -45,6 +47,7 @@ export function availability(samples: readonly Sample[], fault: Pick<FaultWindow
     failureWindowMs: failed.length === 0 ? null : Math.round(Math.max(...failed.map((s) => s.answeredMs)) - Math.min(...failed.map((s) => s.sentMs))),
     longestStallMs: Math.round(longestGap(byAnswer.map((s) => s.answeredMs))),
     recoveryMs: recovery(byAnswer, fault.endMs, true),
+    beforeFaultRps: fault.startMs > 0 ? Math.round((1000 * samples.filter((s) => s.ok && s.answeredMs < fault.startMs).length) / fault.startMs) : 0,
   };
 }
 

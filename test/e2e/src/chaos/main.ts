@@ -6,8 +6,9 @@
  * died unasked, a system not ready again), 2 on a usage error, 130 when interrupted; availability
  * aims count only with `--strict`.
  */
+import { availableParallelism, loadavg } from "node:os";
 import { type ChaosOptions, HELP, UsageError, parseOptions } from "./options.js";
-import { buildReport, formatNotes, formatTable } from "./report.js";
+import { buildReport, formatNotes, formatTable, round2 } from "./report.js";
 import { CONNECTIONS, type ScenarioResult, runScenario, violated } from "./run.js";
 import { DEFAULT_FAULTS } from "./scenarios.js";
 import { missingServers, startNats, startPostgres } from "../servers.js";
@@ -64,15 +65,17 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const startedAt = new Date();
+  const startLoad = round2(loadavg()[0] ?? 0);
+  log(`load average ${startLoad} on ${availableParallelism()} cores at the start`);
   try {
     const results = await runAll(options, abort.signal);
-    const report = buildReport(results, options, startedAt, `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim());
+    const report = buildReport(results, options, startedAt, startLoad, `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim());
     const text = `${formatTable(results)}\n\n${formatNotes(results)}\n`;
     if (options.json) {
       process.stderr.write(text);
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else process.stdout.write(text);
-    log(`took ${report.elapsedSeconds} s`);
+    log(`took ${report.elapsedSeconds} s; load average ${report.loadAverage.end} at the end`);
     if (report.violated) return 1;
     return options.strict && results.some((r) => r.unmet.length > 0) ? 1 : 0;
   } catch (error) {

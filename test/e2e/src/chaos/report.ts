@@ -3,6 +3,7 @@
  * is), the notes that explain a row (the fault's timeline, findings, unmet aims), and the same
  * results as JSON for `--json`.
  */
+import { loadavg } from "node:os";
 import type { ChaosOptions } from "./options.js";
 import { type ScenarioResult, violated } from "./run.js";
 
@@ -13,6 +14,8 @@ export interface ChaosReport {
   readonly elapsedSeconds: number;
   readonly options: ChaosOptions;
   readonly results: readonly ScenarioResult[];
+  /** The machine's 1-minute load average when the run began and ended: others' work skews every figure. */
+  readonly loadAverage: { readonly start: number; readonly end: number };
   /** True when any hard invariant was broken (the exit status is then 1). */
   readonly violated: boolean;
 }
@@ -51,7 +54,7 @@ export function formatNotes(results: readonly ScenarioResult[]): string {
   return results
     .map((r) => {
       const events = r.fault.events.map((e) => `${(e.atMs / 1000).toFixed(2)} s ${e.what}`).join("; ");
-      const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${events}`];
+      const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${r.availability.beforeFaultRps} right answers/s before the fault; ${events}`];
       for (const f of r.findings) lines.push(`  VIOLATION: ${f}`);
       for (const p of r.orders.problems) lines.push(`  VIOLATION: ${p}`);
       for (const u of r.unmet) lines.push(`  aim not met (reported only): ${u}`);
@@ -60,7 +63,7 @@ export function formatNotes(results: readonly ScenarioResult[]): string {
     .join("\n");
 }
 
-export function buildReport(results: readonly ScenarioResult[], options: ChaosOptions, startedAt: Date, command: string): ChaosReport {
+export function buildReport(results: readonly ScenarioResult[], options: ChaosOptions, startedAt: Date, startLoad: number, command: string): ChaosReport {
   return {
     schema: 1,
     command,
@@ -68,8 +71,13 @@ export function buildReport(results: readonly ScenarioResult[], options: ChaosOp
     elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     options,
     results,
+    loadAverage: { start: startLoad, end: round2(loadavg()[0] ?? 0) },
     violated: results.some(violated),
   };
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function kinds(failures: Readonly<Record<string, number>>): string {
