@@ -21,6 +21,8 @@ const RETRY_CONCURRENCY = 16;
  */
 const RETRY_DEADLINE_MS = 60_000;
 const RETRY_PAUSE_MS = 250;
+/** One retry's answer may take this long: past the programs' 5 s call deadline, the gateway is hung. */
+const RETRY_TIMEOUT_MS = 15_000;
 const PROBLEM_LINES = 20;
 
 export interface OrdersCheck {
@@ -140,7 +142,7 @@ async function snapshot(databaseUrl: string): Promise<Snapshot> {
 /** The order id a same-key retry answers with, or why there was none: a 4xx, or only failures until `deadline`. */
 async function retry(gatewayUrl: string, key: string, body: OrderBody, deadline: number): Promise<number | string> {
   for (;;) {
-    const reply = await send(gatewayUrl, "POST", "/orders", body, { headers: { "idempotency-key": key } }).catch((e: Error) => e);
+    const reply = await send(gatewayUrl, "POST", "/orders", body, { headers: { "idempotency-key": key }, timeoutMs: RETRY_TIMEOUT_MS }).catch((e: Error) => e);
     let why: string;
     if (reply instanceof Error) why = reply.message;
     else {

@@ -18,6 +18,8 @@ export const SERVICE_INSTANCES: readonly Instance[] = SERVICES.flatMap((s): Inst
 
 /** How often a condition is polled while waiting for it. */
 const POLL_MS = 100;
+/** A readiness probe with no answer in this long counts as not ready: a frozen process never answers. */
+const PROBE_TIMEOUT_MS = 2_000;
 /** How long the whole system may take to be ready, at the start or after a scenario. */
 export const READY_TIMEOUT_MS = 60_000;
 
@@ -100,11 +102,11 @@ export class Topology {
   }
 
   private async missing(): Promise<string | undefined> {
-    const gateway = await send(this.system.url, "GET", "/ready").then((r) => r.status, () => 0);
+    const gateway = await statusOf(this.system.url, "/ready");
     if (gateway !== 200) return `gateway /ready answered ${gateway || "nothing"}`;
     for (const [instance, admin] of this.admins) {
       if (!this.system.running(instance)) return `${instance} is not running`;
-      const ready = await send(`http://${admin}`, "GET", "/ready").then((r) => r.status, () => 0);
+      const ready = await statusOf(`http://${admin}`, "/ready");
       if (ready !== 200) return `${instance} /ready answered ${ready || "nothing"}`;
       const ids = await this.nodeIds(instance).catch(() => []);
       if (ids.length === 0) return `${instance} is not registered`;
@@ -116,4 +118,9 @@ export class Topology {
     await this.system.close();
     await this.registry.close();
   }
+}
+
+/** The status `GET base + path` answers with, or 0 when it does not answer in time. */
+function statusOf(base: string, path: string): Promise<number> {
+  return send(base, "GET", path, undefined, { timeoutMs: PROBE_TIMEOUT_MS }).then((r) => r.status, () => 0);
 }
