@@ -20,9 +20,9 @@ export interface ChaosReport {
   readonly violated: boolean;
 }
 
-const HEADER = ["scenario", "transport", "requests", "failed", "failures", "failure window ms", "longest stall ms", "recovery ms", "orders acked", "lost", "doubled", "unanswered, then found"];
+const HEADER = ["scenario", "transport", "requests", "failed", "failures", "failure window ms", "longest stall ms", "recovery ms", "orders acked", "lost", "doubled", "unanswered", "then found"];
 /** l: left-aligned text; r: right-aligned figures. */
-const ALIGN = "llrrlrrrrrrr";
+const ALIGN = "llrrlrrrrrrrr";
 
 export function formatTable(results: readonly ScenarioResult[]): string {
   const rows = results.map((r) => {
@@ -40,7 +40,8 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       count(o.acknowledged),
       count(o.lost),
       count(o.doubled),
-      `${count(o.unanswered)}, ${count(o.unansweredThenFound)}`,
+      count(o.unanswered),
+      count(o.unansweredThenFound),
     ];
   });
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
