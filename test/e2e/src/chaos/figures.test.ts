@@ -29,6 +29,8 @@ test("chaos figures - failures are counted by status and by trouble, over the wi
   assert.deepEqual(a.failures, { "503": 1, "504": 1, timeout: 1, connection: 1, "wrong-body": 1 });
   assert.equal(a.failureWindowMs, 15_130 - 100);
   assert.equal(a.beforeFaultRps, 100, "10 right answers in the 100 ms before the fault");
+  const steady = [...rightAnswers(0, 100, 10), ...rightAnswers(3_000, 3_000)];
+  assert.equal(availability(steady, { startMs: 4_000, endMs: 4_000 }, "tcp").beforeFaultRps, 500, "the last 2 s before the fault: 1000 answers");
 });
 
 test("chaos figures - the longest stall is the longest time without any answer, counted from the load's start", () => {

@@ -12,6 +12,8 @@ import type { Transport } from "./topology.js";
  * of 16 connections, so one lucky answer between failures is not taken for recovery.
  */
 export const RECOVERED_RUN = 100;
+/** The throughput before the fault is taken over this much of the warm-up's end: the programs start cold. */
+export const BEFORE_FAULT_MS = 2000;
 
 export interface Availability {
   readonly transport: Transport;
@@ -26,7 +28,7 @@ export interface Availability {
   readonly longestStallMs: number;
   /** From the fault's end to the first of RECOVERED_RUN right answers in a row; null when that never came. */
   readonly recoveryMs: number | null;
-  /** Right answers per second before the fault: what the machine gave this run, to read the rest against. */
+  /** Right answers per second in the BEFORE_FAULT_MS before the fault: what the machine gave this run, to read the rest against. */
   readonly beforeFaultRps: number;
 }
 
@@ -47,8 +49,15 @@ export function availability(samples: readonly Sample[], fault: Pick<FaultWindow
     failureWindowMs: failed.length === 0 ? null : Math.round(Math.max(...failed.map((s) => s.answeredMs)) - Math.min(...failed.map((s) => s.sentMs))),
     longestStallMs: Math.round(longestGap(byAnswer.map((s) => s.answeredMs))),
     recoveryMs: recovery(byAnswer, fault.endMs, true),
-    beforeFaultRps: fault.startMs > 0 ? Math.round((1000 * samples.filter((s) => s.ok && s.answeredMs < fault.startMs).length) / fault.startMs) : 0,
+    beforeFaultRps: throughput(samples, Math.max(0, fault.startMs - BEFORE_FAULT_MS), fault.startMs),
   };
+}
+
+/** Right answers per second from `fromMs` to `toMs`. */
+function throughput(samples: readonly Sample[], fromMs: number, toMs: number): number {
+  if (toMs <= fromMs) return 0;
+  const right = samples.filter((s) => s.ok && s.answeredMs >= fromMs && s.answeredMs < toMs).length;
+  return Math.round((1000 * right) / (toMs - fromMs));
 }
 
 /** The longest gap between consecutive answer times, counting from 0 (the load's start). */

@@ -23,7 +23,7 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export const DEFAULT_WARMUP_SECONDS = 3;
+export const DEFAULT_WARMUP_SECONDS = 5;
 export const DEFAULT_AFTER_SECONDS = 5;
 export const DEFAULT_SEED = 1;
 

@@ -30,7 +30,7 @@ test("chaos report - one Markdown row per scenario, every line with the same col
 
 test("chaos report - the notes give the fault's timeline, each violation, and the aims as reported only", () => {
   const notes = formatNotes([RESULT]);
-  assert.match(notes, /^stop-orders \(tcp\): .*700 right answers\/s before the fault; 3\.01 s SIGSTOP orders#2/);
+  assert.match(notes, /^stop-orders \(tcp\): .*700 right answers\/s in the 2 s before the fault; 3\.01 s SIGSTOP orders#2/);
   assert.match(notes, /VIOLATION: users exited/);
   assert.match(notes, /VIOLATION: order 7 has no idempotency key/);
   assert.match(notes, /aim not met \(reported only\): failed %/);

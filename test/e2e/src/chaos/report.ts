@@ -4,6 +4,7 @@
  * results as JSON for `--json`.
  */
 import { loadavg } from "node:os";
+import { BEFORE_FAULT_MS } from "./figures.js";
 import type { ChaosOptions } from "./options.js";
 import { type ScenarioResult, violated } from "./run.js";
 
@@ -55,7 +56,7 @@ export function formatNotes(results: readonly ScenarioResult[]): string {
   return results
     .map((r) => {
       const events = r.fault.events.map((e) => `${(e.atMs / 1000).toFixed(2)} s ${e.what}`).join("; ");
-      const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${r.availability.beforeFaultRps} right answers/s before the fault; ${events}`];
+      const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${r.availability.beforeFaultRps} right answers/s in the ${BEFORE_FAULT_MS / 1000} s before the fault; ${events}`];
       for (const f of r.findings) lines.push(`  VIOLATION: ${f}`);
       for (const p of r.orders.problems) lines.push(`  VIOLATION: ${p}`);
       for (const u of r.unmet) lines.push(`  aim not met (reported only): ${u}`);
