@@ -4,6 +4,7 @@
  * and can stop, kill and restart any one of them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -195,11 +196,48 @@ export class System {
   }
 }
 
+/** Ports from here up to the kernel's ephemeral range are only ever taken by listeners. */
+const LOWEST_CHOSEN_PORT = 10_000;
+const PORT_TRIES = 50;
+
+/**
+ * A port nothing listens on, for a program to bind a moment later (and to bind again after a
+ * restart). Chosen below the kernel's ephemeral range: a port from that range (what listening on
+ * port 0 gives) can be taken as the local port of any outgoing connection on the machine before
+ * the program binds it, and on a machine shared by many test runs that happens.
+ */
 export async function freePort(): Promise<number> {
+  const ceiling = ephemeralRangeStart();
+  if (ceiling !== undefined && ceiling - LOWEST_CHOSEN_PORT >= 1000) {
+    for (let i = 0; i < PORT_TRIES; i++) {
+      const port = LOWEST_CHOSEN_PORT + Math.floor(Math.random() * (ceiling - LOWEST_CHOSEN_PORT));
+      if ((await listenOnce(port)) === port) return port;
+    }
+  }
+  const port = await listenOnce(0);
+  if (port === undefined) throw new Error("no port");
+  return port;
+}
+
+/** Listens on `port` (0: any) and closes again; the port it got, or undefined when it was taken. */
+async function listenOnce(port: number): Promise<number | undefined> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (!listening) return undefined;
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
+  return typeof address === "object" && address !== null ? address.port : undefined;
+}
+
+/** The first port of Linux's ephemeral range; undefined elsewhere. */
+function ephemeralRangeStart(): number | undefined {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : undefined;
+  } catch {
+    return undefined;
+  }
 }
