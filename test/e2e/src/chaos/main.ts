@@ -8,7 +8,7 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import { type ChaosOptions, HELP, UsageError, parseOptions } from "./options.js";
-import { buildReport, formatNotes, formatTable, round2 } from "./report.js";
+import { type NotRun, buildReport, formatNotes, formatTable, round2 } from "./report.js";
 import { CONNECTIONS, type ScenarioResult, runScenario, violated } from "./run.js";
 import { DEFAULT_FAULTS } from "./scenarios.js";
 import { missingServers, startNats, startPostgres } from "../servers.js";
@@ -21,26 +21,38 @@ class MissingServersError extends Error {
   override readonly name = "MissingServersError";
 }
 
-async function runAll(options: ChaosOptions, signal: AbortSignal): Promise<ScenarioResult[]> {
+interface Outcome {
+  readonly results: ScenarioResult[];
+  readonly notRun: NotRun[];
+}
+
+async function runAll(options: ChaosOptions, signal: AbortSignal): Promise<Outcome> {
   const missing = await missingServers();
   if (missing) throw new MissingServersError(`${missing}: the suite runs its own PostgreSQL and NATS`);
   const [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
   const servers: Servers = { nats, postgres };
   log(`private PostgreSQL on ${postgres.port}, NATS on ${nats.port}; transport ${options.transport}, ${CONNECTIONS} connections, warm-up ${options.warmupMs / 1000} s, ${options.afterMs / 1000} s after each fault, seed ${options.seed}`);
-  const results: ScenarioResult[] = [];
+  const outcome: Outcome = { results: [], notRun: [] };
+  const settings = { transport: options.transport, warmupMs: options.warmupMs, afterMs: options.afterMs, seed: options.seed, connections: CONNECTIONS, faults: DEFAULT_FAULTS };
   try {
     for (const [index, name] of options.scenarios.entries()) {
       log(`${name}…`);
-      const settings = { transport: options.transport, warmupMs: options.warmupMs, afterMs: options.afterMs, seed: options.seed, connections: CONNECTIONS, faults: DEFAULT_FAULTS };
-      const result = await runScenario(name, servers, index, settings, signal);
-      const a = result.availability;
-      log(`${name}: ${a.requests} requests, ${a.failed} failed, ${result.orders.acknowledged} orders acknowledged${violated(result) ? ", INVARIANT VIOLATED" : ""}`);
-      results.push(result);
+      try {
+        const result = await runScenario(name, servers, index, settings, signal);
+        const a = result.availability;
+        log(`${name}: ${a.requests} requests, ${a.failed} failed, ${result.orders.acknowledged} orders acknowledged${violated(result) ? ", INVARIANT VIOLATED" : ""}`);
+        outcome.results.push(result);
+      } catch (error) {
+        // One scenario that could not run (its system never became ready) must not cost the others.
+        if (signal.aborted) throw error;
+        log(`${name} did not run: ${(error as Error).message}`);
+        outcome.notRun.push({ scenario: name, error: (error as Error).message });
+      }
     }
   } finally {
     await Promise.allSettled([nats.close(), postgres.close()]);
   }
-  return results;
+  return outcome;
 }
 
 async function main(): Promise<number> {
@@ -68,9 +80,9 @@ async function main(): Promise<number> {
   const startLoad = round2(loadavg()[0] ?? 0);
   log(`load average ${startLoad} on ${availableParallelism()} cores at the start`);
   try {
-    const results = await runAll(options, abort.signal);
-    const report = buildReport(results, options, startedAt, startLoad, `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim());
-    const text = `${formatTable(results)}\n\n${formatNotes(results)}\n`;
+    const { results, notRun } = await runAll(options, abort.signal);
+    const report = buildReport(results, notRun, options, startedAt, startLoad, `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim());
+    const text = `${formatTable(results)}\n\n${formatNotes(results, notRun)}\n`;
     if (options.json) {
       process.stderr.write(text);
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -28,10 +28,11 @@ test("chaos report - one Markdown row per scenario, every line with the same col
   assert.deepEqual(cells.slice(1, -1), ["stop-orders", "tcp", "12,345", "32 (0.259 %)", "504×30 timeout×2", "10,194", "4,892", "never", "6,000", "0", "1", "32", "31"]);
 });
 
-test("chaos report - the notes give the fault's timeline, each violation, and the aims as reported only", () => {
-  const notes = formatNotes([RESULT]);
+test("chaos report - the notes give the fault's timeline, each violation, the aims as reported only, and what did not run", () => {
+  const notes = formatNotes([RESULT], [{ scenario: "kill-orders", error: "the system did not become ready" }]);
   assert.match(notes, /^stop-orders \(tcp\): .*700 right answers\/s in the 2 s before the fault; 3\.01 s SIGSTOP orders#2/);
   assert.match(notes, /VIOLATION: users exited/);
   assert.match(notes, /VIOLATION: order 7 has no idempotency key/);
   assert.match(notes, /aim not met \(reported only\): failed %/);
+  assert.match(notes, /kill-orders: DID NOT RUN: the system did not become ready/);
 });

@@ -8,6 +8,12 @@ import { BEFORE_FAULT_MS } from "./figures.js";
 import type { ChaosOptions } from "./options.js";
 import { type ScenarioResult, violated } from "./run.js";
 
+/** A scenario that could not be carried out at all, with why. */
+export interface NotRun {
+  readonly scenario: string;
+  readonly error: string;
+}
+
 export interface ChaosReport {
   readonly schema: 1;
   readonly command: string;
@@ -15,9 +21,10 @@ export interface ChaosReport {
   readonly elapsedSeconds: number;
   readonly options: ChaosOptions;
   readonly results: readonly ScenarioResult[];
+  readonly notRun: readonly NotRun[];
   /** The machine's 1-minute load average when the run began and ended: others' work skews every figure. */
   readonly loadAverage: { readonly start: number; readonly end: number };
-  /** True when any hard invariant was broken (the exit status is then 1). */
+  /** True when any hard invariant was broken or a scenario did not run (the exit status is then 1). */
   readonly violated: boolean;
 }
 
@@ -51,21 +58,21 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   return [line(HEADER), line(rule), ...rows.map(line)].join("\n");
 }
 
-/** What each row needs said: its fault's timeline, any violation, the aims it missed. */
-export function formatNotes(results: readonly ScenarioResult[]): string {
-  return results
-    .map((r) => {
-      const events = r.fault.events.map((e) => `${(e.atMs / 1000).toFixed(2)} s ${e.what}`).join("; ");
-      const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${r.availability.beforeFaultRps} right answers/s in the ${BEFORE_FAULT_MS / 1000} s before the fault; ${events}`];
-      for (const f of r.findings) lines.push(`  VIOLATION: ${f}`);
-      for (const p of r.orders.problems) lines.push(`  VIOLATION: ${p}`);
-      for (const u of r.unmet) lines.push(`  aim not met (reported only): ${u}`);
-      return lines.join("\n");
-    })
-    .join("\n");
+/** What each row needs said: its fault's timeline, any violation, the aims it missed; and the scenarios that did not run. */
+export function formatNotes(results: readonly ScenarioResult[], notRun: readonly NotRun[] = []): string {
+  const failed = notRun.map((n) => `${n.scenario}: DID NOT RUN: ${n.error}`);
+  const notes = results.map((r) => {
+    const events = r.fault.events.map((e) => `${(e.atMs / 1000).toFixed(2)} s ${e.what}`).join("; ");
+    const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${r.availability.beforeFaultRps} right answers/s in the ${BEFORE_FAULT_MS / 1000} s before the fault; ${events}`];
+    for (const f of r.findings) lines.push(`  VIOLATION: ${f}`);
+    for (const p of r.orders.problems) lines.push(`  VIOLATION: ${p}`);
+    for (const u of r.unmet) lines.push(`  aim not met (reported only): ${u}`);
+    return lines.join("\n");
+  });
+  return [...notes, ...failed].join("\n");
 }
 
-export function buildReport(results: readonly ScenarioResult[], options: ChaosOptions, startedAt: Date, startLoad: number, command: string): ChaosReport {
+export function buildReport(results: readonly ScenarioResult[], notRun: readonly NotRun[], options: ChaosOptions, startedAt: Date, startLoad: number, command: string): ChaosReport {
   return {
     schema: 1,
     command,
@@ -73,8 +80,9 @@ export function buildReport(results: readonly ScenarioResult[], options: ChaosOp
     elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     options,
     results,
+    notRun,
     loadAverage: { start: startLoad, end: round2(loadavg()[0] ?? 0) },
-    violated: results.some(violated),
+    violated: notRun.length > 0 || results.some(violated),
   };
 }
 

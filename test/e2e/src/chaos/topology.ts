@@ -20,6 +20,8 @@ export const SERVICE_INSTANCES: readonly Instance[] = SERVICES.flatMap((s): Inst
 const POLL_MS = 100;
 /** A readiness probe with no answer in this long counts as not ready: a frozen process never answers. */
 const PROBE_TIMEOUT_MS = 2_000;
+/** Enough of a dead program's output to say why it died. */
+const OUTPUT_TAIL_CHARS = 2_000;
 /** How long the whole system may take to be ready, at the start or after a scenario. */
 export const READY_TIMEOUT_MS = 60_000;
 
@@ -105,13 +107,20 @@ export class Topology {
     const gateway = await statusOf(this.system.url, "/ready");
     if (gateway !== 200) return `gateway /ready answered ${gateway || "nothing"}`;
     for (const [instance, admin] of this.admins) {
-      if (!this.system.running(instance)) return `${instance} is not running`;
+      if (!this.system.running(instance)) return this.notRunning(instance);
       const ready = await statusOf(`http://${admin}`, "/ready");
       if (ready !== 200) return `${instance} /ready answered ${ready || "nothing"}`;
       const ids = await this.nodeIds(instance).catch(() => []);
       if (ids.length === 0) return `${instance} is not registered`;
     }
     return undefined;
+  }
+
+  /** Why an instance is not running, with how it ended and the end of what it said. */
+  private notRunning(instance: Instance): string {
+    const exit = this.system.exits.filter((e) => e.instance === instance).at(-1);
+    const how = exit ? ` (exited: ${exit.signal ?? `code ${exit.code}`})` : "";
+    return `${instance} is not running${how}; its output ends:\n${this.system.output(instance).slice(-OUTPUT_TAIL_CHARS)}`;
   }
 
   async close(): Promise<void> {
