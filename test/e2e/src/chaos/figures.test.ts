@@ -10,9 +10,9 @@ import { unexpectedExits } from "./run.js";
 
 const get = { kind: "get-user", userId: 1 } as const;
 
-function sample(sentMs: number, answeredMs: number, status: number, trouble?: Trouble): Sample {
+function sample(sentMs: number, answeredMs: number, status: number, trouble?: Trouble, detail?: string): Sample {
   const ok = status === 200 && trouble === undefined;
-  return { request: get, sentMs, answeredMs, status, ok, ...(trouble ? { trouble } : {}) };
+  return { request: get, sentMs, answeredMs, status, ok, ...(trouble ? { trouble } : {}), ...(detail ? { detail } : {}) };
 }
 
 /** `count` right answers, one every `everyMs` from `fromMs`. */
@@ -29,6 +29,10 @@ test("chaos figures - failures are counted by status and by trouble, over the wi
   assert.deepEqual(a.failures, { "503": 1, "504": 1, timeout: 1, connection: 1, "wrong-body": 1 });
   assert.equal(a.failureWindowMs, 15_130 - 100);
   assert.equal(a.beforeFaultRps, 100, "10 right answers in the 100 ms before the fault");
+  const open = (at: number) => sample(at, at + 1, 503, undefined, "service orders is failing; circuit open");
+  const late = (id: number) => sample(0, 5000, 504, undefined, `users did not answer in time (call ${id})`);
+  const details = availability([open(1), open(2), late(17), late(23), open(3)], { startMs: 0, endMs: 0 }, "tcp").details;
+  assert.deepEqual(details, { "503 service orders is failing; circuit open": 3, "504 users did not answer in time (call N)": 2 });
   const steady = [...rightAnswers(0, 100, 10), ...rightAnswers(3_000, 3_000)];
   assert.equal(availability(steady, { startMs: 4_000, endMs: 4_000 }, "tcp").beforeFaultRps, 500, "the last 2 s before the fault: 1000 answers");
 });

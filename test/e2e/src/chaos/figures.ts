@@ -22,6 +22,8 @@ export interface Availability {
   readonly failedPercent: number;
   /** Failed requests by HTTP status (`"503"`) or, without a status, by trouble (`timeout`, `connection`); `wrong-body` for a 2xx with the wrong content. */
   readonly failures: Readonly<Record<string, number>>;
+  /** The most frequent error details (`"503 service orders is failing; circuit open"`), with their counts. */
+  readonly details: Readonly<Record<string, number>>;
   /** From the first failed request's sending to the last failed request's answer; null when none failed. */
   readonly failureWindowMs: number | null;
   /** The longest time in which no request was answered, from the start of the load to its last answer. */
@@ -46,11 +48,26 @@ export function availability(samples: readonly Sample[], fault: Pick<FaultWindow
     failed: failed.length,
     failedPercent: samples.length === 0 ? 0 : round((100 * failed.length) / samples.length, 3),
     failures,
+    details: topDetails(failed),
     failureWindowMs: failed.length === 0 ? null : Math.round(Math.max(...failed.map((s) => s.answeredMs)) - Math.min(...failed.map((s) => s.sentMs))),
     longestStallMs: Math.round(longestGap(byAnswer.map((s) => s.answeredMs))),
     recoveryMs: recovery(byAnswer, fault.endMs, true),
     beforeFaultRps: throughput(samples, Math.max(0, fault.startMs - BEFORE_FAULT_MS), fault.startMs),
   };
+}
+
+/** How many of the most frequent error details are kept: enough to say what failed. */
+const DETAILS_KEPT = 5;
+
+function topDetails(failed: readonly Sample[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of failed) {
+    if (s.detail === undefined) continue;
+    // Ids and numbers vary per request; the kind of failure does not.
+    const key = `${s.status} ${s.detail.replace(/\d+/g, "N")}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).slice(0, DETAILS_KEPT));
 }
 
 /** Right answers per second from `fromMs` to `toMs`. */

@@ -22,6 +22,8 @@ export interface Sample {
   readonly trouble?: Trouble;
   /** The order id of a 201. */
   readonly orderId?: number;
+  /** An error answer's `detail`, which says what failed ("circuit open", "did not answer in time"). */
+  readonly detail?: string;
 }
 
 export interface LoadOptions {
@@ -77,7 +79,7 @@ export class Load {
   }
 }
 
-type Outcome = Pick<Sample, "status" | "ok" | "trouble" | "orderId">;
+type Outcome = Pick<Sample, "status" | "ok" | "trouble" | "orderId" | "detail">;
 
 async function exchange(client: Client, request: Request): Promise<Outcome> {
   try {
@@ -99,8 +101,8 @@ async function exchange(client: Client, request: Request): Promise<Outcome> {
 
 /** Whether a response is the right answer to `request`, not just a 2xx. */
 export function judge(request: Request, status: number, text: string): Outcome {
-  if (status < 200 || status >= 300) return { status, ok: false };
   const body = parse(text);
+  if (status < 200 || status >= 300) return typeof body?.detail === "string" ? { status, ok: false, detail: body.detail } : { status, ok: false };
   if (request.kind === "get-user") {
     const user = body?.user as Record<string, unknown> | undefined;
     return status === 200 && user?.id === request.userId ? { status, ok: true } : { status, ok: false, trouble: "wrong-body" };

@@ -64,6 +64,7 @@ export function formatNotes(results: readonly ScenarioResult[], notRun: readonly
   const notes = results.map((r) => {
     const events = r.fault.events.map((e) => `${(e.atMs / 1000).toFixed(2)} s ${e.what}`).join("; ");
     const lines = [`${r.scenario} (${r.transport}): ${r.description}. ${r.availability.beforeFaultRps} right answers/s in the ${BEFORE_FAULT_MS / 1000} s before the fault; ${events}`];
+    for (const [detail, n] of Object.entries(r.availability.details)) lines.push(`  ${n}× ${detail}`);
     for (const f of r.findings) lines.push(`  VIOLATION: ${f}`);
     for (const p of r.orders.problems) lines.push(`  VIOLATION: ${p}`);
     for (const u of r.unmet) lines.push(`  aim not met (reported only): ${u}`);
