@@ -4,6 +4,7 @@
  * and can stop, kill and restart any one of them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -41,12 +42,25 @@ export interface SystemOptions {
   readonly programEnv?: Readonly<Partial<Record<Program, Readonly<Record<string, string>>>>>;
   /** Processes per program. @default 1 each */
   readonly instances?: Readonly<Partial<Record<Program, number>>>;
+  /** Extra environment for one instance, e.g. a fixed admin address to find its registration by. */
+  readonly instanceEnv?: Readonly<Partial<Record<Instance, Readonly<Record<string, string>>>>>;
+}
+
+/** A process that ended, whether a test ended it or not: fault tests tell the victims from the rest. */
+export interface Exit {
+  readonly instance: Instance;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Epoch milliseconds. */
+  readonly at: number;
 }
 
 export class System {
   readonly url: string;
   private readonly children = new Map<Instance, ChildProcess>();
   private readonly logs = new Map<Instance, string[]>();
+  private readonly paused = new Set<Instance>();
+  private readonly ended: Exit[] = [];
   private all: Instance[] = [...ALL];
 
   private constructor(
@@ -54,6 +68,7 @@ export class System {
     readonly port: number,
     private readonly env: Record<string, string>,
     private readonly programEnv: SystemOptions["programEnv"] = {},
+    private readonly instanceEnv: SystemOptions["instanceEnv"] = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -73,7 +88,7 @@ export class System {
       RATE_LIMIT_MAX: "1000000",
       ...options.env,
     };
-    const system = new System(dir, port, env, options.programEnv);
+    const system = new System(dir, port, env, options.programEnv, options.instanceEnv);
     system.all = instancesOf(options.instances);
     try {
       for (const name of system.all) system.launch(name);
@@ -90,16 +105,37 @@ export class System {
   launch(name: Instance): ChildProcess {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
     const program = programOf(name);
-    const env = { ...this.env, ...this.programEnv?.[program] };
+    const env = { ...this.env, ...this.programEnv?.[program], ...this.instanceEnv?.[name] };
     const child = spawn(process.execPath, [join(ROOT, PROGRAMS[program])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const lines = this.logs.get(name) ?? [];
     this.logs.set(name, lines);
     const keep = (chunk: Buffer) => lines.push(chunk.toString());
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
-    child.once("exit", () => this.children.delete(name));
+    child.once("exit", (code, signal) => {
+      this.children.delete(name);
+      this.paused.delete(name);
+      this.ended.push({ instance: name, code, signal, at: Date.now() });
+    });
     this.children.set(name, child);
     return child;
+  }
+
+  /**
+   * Sends `signal` without waiting for anything: SIGSTOP freezes the process as a hung host or a
+   * long GC pause would (its sockets stay open, nothing answers), SIGCONT resumes it.
+   */
+  signal(name: Instance, signal: NodeJS.Signals): void {
+    const child = this.children.get(name);
+    if (!child) throw new Error(`${name} is not running`);
+    child.kill(signal);
+    if (signal === "SIGSTOP") this.paused.add(name);
+    if (signal === "SIGCONT") this.paused.delete(name);
+  }
+
+  /** Every process that ended since the system started, in order. */
+  get exits(): readonly Exit[] {
+    return [...this.ended];
   }
 
   /** Sends `signal` and resolves with the exit code once the process is gone. */
@@ -153,16 +189,55 @@ export class System {
   }
 
   async close(): Promise<void> {
+    // A frozen process would never act on SIGTERM.
+    for (const name of this.paused) this.signal(name, "SIGCONT");
     await Promise.all(this.all.map((name) => this.stop(name, "SIGTERM")));
     await rm(this.dir, { recursive: true, force: true });
   }
 }
 
+/** Ports from here up to the kernel's ephemeral range are only ever taken by listeners. */
+const LOWEST_CHOSEN_PORT = 10_000;
+const PORT_TRIES = 50;
+
+/**
+ * A port nothing listens on, for a program to bind a moment later (and to bind again after a
+ * restart). Chosen below the kernel's ephemeral range: a port from that range (what listening on
+ * port 0 gives) can be taken as the local port of any outgoing connection on the machine before
+ * the program binds it, and on a machine shared by many test runs that happens.
+ */
 export async function freePort(): Promise<number> {
+  const ceiling = ephemeralRangeStart();
+  if (ceiling !== undefined && ceiling - LOWEST_CHOSEN_PORT >= 1000) {
+    for (let i = 0; i < PORT_TRIES; i++) {
+      const port = LOWEST_CHOSEN_PORT + Math.floor(Math.random() * (ceiling - LOWEST_CHOSEN_PORT));
+      if ((await listenOnce(port)) === port) return port;
+    }
+  }
+  const port = await listenOnce(0);
+  if (port === undefined) throw new Error("no port");
+  return port;
+}
+
+/** Listens on `port` (0: any) and closes again; the port it got, or undefined when it was taken. */
+async function listenOnce(port: number): Promise<number | undefined> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (!listening) return undefined;
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
+  return typeof address === "object" && address !== null ? address.port : undefined;
+}
+
+/** The first port of Linux's ephemeral range; undefined elsewhere. */
+function ephemeralRangeStart(): number | undefined {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -17,6 +17,8 @@ export interface SendOptions {
   readonly headers?: Record<string, string>;
   /** A raw body, sent as is (no JSON encoding). */
   readonly raw?: string | Buffer | Readable;
+  /** Fail (reject) when the response headers or body do not come within this long. @default undici's 300 s */
+  readonly timeoutMs?: number;
 }
 
 export async function send(base: string, method: string, path: string, json?: unknown, options: SendOptions = {}): Promise<Reply> {
@@ -30,6 +32,7 @@ export async function send(base: string, method: string, path: string, json?: un
     method: method as "GET",
     headers,
     ...(body === undefined ? {} : { body }),
+    ...(options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
   });
   const text = await response.body.text();
   let parsed: unknown = undefined;
