@@ -10,6 +10,7 @@ import type { App, GatewayDeps } from "./context.js";
 import { clientErrorHandler } from "./client-errors.js";
 import { errorHandler } from "./errors.js";
 import { jsonBodies } from "./json-body.js";
+import { frameworkErrors, refuseConnect, refuseExpectation } from "./protocol-edges.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { type AuthConfig, auth } from "./auth/index.js";
 import { type RateLimitOptions, rateLimit } from "./ratelimit/index.js";
@@ -21,7 +22,7 @@ import { rpcRoutes } from "./routes/rpc.js";
 import { userRoutes } from "./routes/users.js";
 import { answerUnrouted } from "./routing.js";
 
-/** DESIGN.md section 2: request bodies are limited to 1 MiB. */
+/** Request bodies are limited to 1 MiB, as the contract says. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const PROBES = new Set(["/health", "/ready"]);
@@ -47,9 +48,13 @@ export function buildGateway(options: GatewayOptions): App {
     return503OnClosing: true,
     // Requests the HTTP parser refuses never reach Fastify's hooks; see client-errors.ts.
     clientErrorHandler: clientErrorHandler(options.logger),
+    frameworkErrors,
+    http: { requireHostHeader: false },
     ajv: { customOptions: AJV_OPTIONS, plugins: [addNumericFormats] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   jsonBodies(app);
+  app.server.on("checkExpectation", refuseExpectation);
+  app.server.on("connect", refuseConnect);
 
   // Callback hooks rather than async ones: they run on every request, and each async hook costs
   // Fastify a promise and a turn of the microtask queue.

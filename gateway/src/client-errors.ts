@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import { MicroError } from "@gw/micro";
 import { GATEWAY_ID } from "./errors.js";
+import { SAFE_REQUEST_ID } from "./request-id.js";
 
 /** llhttp's and Node's codes, by what they mean for the client. */
 const ANSWERS: Readonly<Record<string, readonly [number, string]>> = {
@@ -35,7 +36,7 @@ export function clientErrorHandler(logger: FastifyBaseLogger): (error: Error & {
     // A reset connection has no one left to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
     const [code, detail] = ANSWERS[error.code ?? ""] ?? MALFORMED;
-    const requestId = randomUUID();
+    const requestId = sentRequestId((error as { rawPacket?: unknown }).rawPacket) ?? randomUUID();
     logger.info({ requestId, status: code, reason: error.code }, `${code} ${detail}`);
     // As Node does: answer unless a response on this connection has already begun, which our
     // bytes would corrupt. The parser's state is broken after an error, so whatever else the
@@ -48,6 +49,17 @@ export function clientErrorHandler(logger: FastifyBaseLogger): (error: Error & {
     }
     socket.end(response(code, detail, requestId), () => socket.destroy());
   };
+}
+
+/**
+ * The client's own `x-request-id`, when the bytes the parser read hold a sane one: Node parses
+ * no headers for a request it refuses, but hands over what it read. The same rule as for parsed
+ * requests applies (request-id.ts), so a client can find its refusal in our logs.
+ */
+function sentRequestId(raw: unknown): string | undefined {
+  if (!Buffer.isBuffer(raw)) return undefined;
+  const match = /\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*\r\n/i.exec(raw.toString("latin1"));
+  return match?.[1] !== undefined && SAFE_REQUEST_ID.test(match[1]) ? match[1] : undefined;
 }
 
 function response(code: number, detail: string, requestId: string): string {

@@ -123,6 +123,13 @@ describe("gateway - parser-level errors", () => {
     assert.equal(more.length, 0);
   });
 
+  test("gateway - a refused request's own sane x-request-id is echoed; an odd one is replaced", async () => {
+    const own = await exchange(`GET /users/1 HTTP/1.1\r\nhost: x\r\nx-request-id: mine-42\r\nx-big: ${"a".repeat(17 * 1024)}\r\n\r\n`);
+    assert.equal(responsesIn(own)[0]?.headers["x-request-id"], "mine-42");
+    const odd = await exchange("GET /users/1 HTTP/1.1\r\nhost: x\r\nx-request-id: not sane!\r\ntraceparent: \u0000\r\n\r\n");
+    assert.match(responsesIn(odd)[0]?.headers["x-request-id"] ?? "", UUID);
+  });
+
   test("gateway - an unknown method (CONNECTX) is 400 in the error shape", async () => {
     assertParserError(responsesIn(await exchange("CONNECTX /users/1 HTTP/1.1\r\nhost: x\r\n\r\n"))[0], 400, /^request line: the method /);
   });
@@ -149,5 +156,45 @@ describe("gateway - parser-level errors", () => {
     assert.equal(first?.headers.connection, "keep-alive");
     assertParserError(second, 400, /^request line: the method /);
     assert.equal(more.length, 0);
+  });
+});
+
+/** An error answer in the wire shape with a request id, whoever would have answered it. */
+function assertShaped(reply: RawReply | undefined, code: number, detail: RegExp): void {
+  assert.ok(reply, "no response");
+  assert.equal(reply.status, code, reply.body);
+  assert.match(reply.headers["content-type"] ?? "", /^application\/json/);
+  assert.ok(reply.headers["x-request-id"], "x-request-id");
+  const body = JSON.parse(reply.body) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body).sort(), ["code", "detail", "id", "status"]);
+  assert.deepEqual([body.id, body.code], ["gateway", code]);
+  assert.match(String(body.detail), detail);
+}
+
+describe("gateway - requests Node or Fastify would answer in their own words", () => {
+  test("gateway - CONNECT is 405 in the error shape, not a dropped connection", async () => {
+    assertShaped(responsesIn(await exchange("CONNECT /users HTTP/1.1\r\nhost: x\r\n\r\n"))[0], 405, /^CONNECT is not supported/);
+  });
+
+  test("gateway - an Expect other than 100-continue is 417 in the error shape", async () => {
+    const raw = await exchange("GET /health HTTP/1.1\r\nhost: x\r\nexpect: 200-ok\r\nconnection: close\r\n\r\n");
+    assertShaped(responsesIn(raw)[0], 417, /^expect: /);
+  });
+
+  test("gateway - a path that is not valid percent-encoding is 400, an over-long parameter 414, in the error shape", async () => {
+    assertShaped(responsesIn(await exchange("PATCH /users/% HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"))[0], 400, /^path: /);
+    assertShaped(responsesIn(await exchange(`GET /products/${"1".repeat(200)} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`))[0], 414, /^path: /);
+  });
+
+  test("gateway - a request without a Host header is served like any other", async () => {
+    const [reply] = responsesIn(await exchange("GET /health HTTP/1.1\r\nconnection: close\r\n\r\n"));
+    assert.equal(reply?.status, 200);
+    assert.ok(reply?.headers["x-request-id"]);
+  });
+
+  test("gateway - /rpc to a service the registry has never heard of is 404, not 503", async () => {
+    const body = JSON.stringify({ service: "nobody", endpoint: "Nobody.Call", request: {} });
+    const raw = await exchange(`POST /rpc HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    assertShaped(responsesIn(raw)[0], 404, /^service nobody not found$/);
   });
 });

@@ -55,6 +55,7 @@ const client = new Client({
     ...(config.micro.auth.enabled ? [clientAuth(createCredentialSigner({ issuer: "gateway", secret: config.micro.auth.secret }))] : []),
   ],
 });
+metrics.observeRegistry(registry);
 const app = buildGateway({
   client,
   registry: cached,

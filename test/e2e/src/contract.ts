@@ -181,7 +181,7 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       assert.equal(((reply.body as Json).user as Json).id, 2);
       expectError(await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Nope", request: {} }), 404);
       expectError(await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Get", request: { id: "x" } }), 400, "id");
-      expectError(await call("POST", "/rpc", { service: "nosuch", endpoint: "X.Y", request: {} }), 503);
+      expectError(await call("POST", "/rpc", { service: "nosuch", endpoint: "X.Y", request: {} }), 404, "nosuch");
       expectError(await call("POST", "/rpc", { service: "users" }), 400, "endpoint");
     });
 

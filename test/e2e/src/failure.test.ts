@@ -104,7 +104,7 @@ describe("failures - embedded default", () => {
   test("data - a second process on the same data folder refuses to start with a clear error", async () => {
     const child = spawn(process.execPath, [join(ROOT, PROGRAMS.users)], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", DATA_DIR: join(system.dir, "data"), MICRO_REGISTRY_ADDRESS: join(system.dir, "registry"), LOG_LEVEL: "warn" },
+      env: { PATH: process.env.PATH ?? "", DATA_DIR: join(system.dir, "data"), MICRO_REGISTRY_ADDRESS: join(system.dir, "registry"), LOG_LEVEL: "warn", AUTH: "off" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

@@ -16,8 +16,8 @@ import { MemoryRegistry } from "../registry/memory.js";
 import { type Outcome, RoundRobinSelector, type Selector } from "../selector/index.js";
 import { Server } from "../server/index.js";
 import { HttpTransport } from "../transport/http/index.js";
-import { CallTimeoutError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
-import { Client } from "./index.js";
+import { CallTimeoutError, ConnectionError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
+import { Client, RetryBudget, type RetryBudgetOptions } from "./index.js";
 
 const api = defineService({
   name: "api",
@@ -85,10 +85,10 @@ describe("client attempts", () => {
 });
 
 /** How a scripted node ends a call: answers, times out when its timeoutMs passes, or at once. */
-type Behaviour = "answers" | "silent" | "times-out-at-once";
+type Behaviour = "answers" | "silent" | "times-out-at-once" | "refuses";
 
 /** Nodes tried in the order given; every request and every failure reported to the selector is recorded. */
-function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number; attemptTimeoutMs: number; retries?: number }) {
+function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number; attemptTimeoutMs: number; retries?: number; retryBudget?: RetryBudgetOptions }) {
   const sent: Array<{ node: string; timeoutMs: number }> = [];
   const failed: string[] = [];
   const selector: Selector = {
@@ -107,6 +107,7 @@ function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number
       if (behaviour === "answers") return Promise.resolve({ ok: true, body: Buffer.from(JSON.stringify({ by: address })) });
       // Early, as a timer may fire: the client must judge by the figures it sent, not the clock.
       if (behaviour === "times-out-at-once") return Promise.reject(new CallTimeoutError(address, timeoutMs));
+      if (behaviour === "refuses") return Promise.reject(new ConnectionError(address));
       return new Promise((_, reject) => setTimeout(() => reject(new CallTimeoutError(address, timeoutMs)), timeoutMs));
     },
     close: async () => {},
@@ -183,6 +184,27 @@ describe("client attempt timeouts", () => {
     await assert.rejects(client.call("api", "Api.Read", {}), is504);
     assert.equal(sent.length, 1);
     assert.ok((sent[0]?.timeoutMs ?? 0) > 1900, `timeoutMs ${sent[0]?.timeoutMs}`);
+  });
+
+  it("client - a spent retry budget stops retries of requests that reached a node, not of refused connections", async () => {
+    const spent = { ratio: 0, minPerSecond: 0 };
+    const timedOutRead = scripted({ a: "times-out-at-once", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200, retryBudget: spent });
+    await assert.rejects(timedOutRead.client.call("api", "Api.Read", {}), is504);
+    assert.deepEqual(timedOutRead.sent.map((s) => s.node), ["a"]);
+    const refused = scripted({ a: "refuses", b: "answers" }, { timeoutMs: 2000, attemptTimeoutMs: 200, retryBudget: spent });
+    assert.deepEqual(await refused.client.call("api", "Api.Write", {}), { by: "b" });
+    assert.deepEqual(refused.sent.map((s) => s.node), ["a", "b"]);
+  });
+
+  it("client - the retry budget allows a fifth of the calls, plus a floor", () => {
+    const clock = { at: 0 };
+    const budget = new RetryBudget({ ratio: 0.2, minPerSecond: 2, now: () => clock.at });
+    for (let i = 0; i < 20; i++) budget.called("s");
+    const granted = Array.from({ length: 10 }, () => budget.retry("s")).filter(Boolean).length;
+    assert.equal(granted, 4);
+    clock.at += 2500;
+    budget.called("s");
+    assert.equal([budget.retry("s"), budget.retry("s"), budget.retry("s")].filter(Boolean).length, 2, "a quiet second keeps the floor only");
   });
 
   it("client - a call its caller made safe to repeat is cut short and retried like a read", async () => {

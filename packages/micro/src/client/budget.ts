@@ -2,6 +2,8 @@
  * A retry budget per service, as Finagle and Envoy keep one: retries may add at most `ratio` of
  * the calls of the last second or so, plus a small floor for quiet services. When a service is
  * sick, every call fails and would be retried; the budget keeps that from doubling the load on it.
+ * Only retries of requests that reached a node are charged: one whose connection was refused cost
+ * the service nothing, and is always worth sending to another node.
  */
 
 export interface RetryBudgetOptions {

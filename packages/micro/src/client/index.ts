@@ -184,7 +184,9 @@ export class Client<Cs extends readonly ServiceContract[]> {
         const failure = this.failure(error, call, timeoutMs < remaining);
         this.options.selector.report(call.service, node, failure.outcome);
         last = mostTelling(last, failure.error);
-        if (!failure.retry || attempt >= call.retries || !this.budget.retry(call.service)) throw last;
+        // A request that never reached a node loads no one: only retries of ones that did are budgeted.
+        const allowed = failure.outcome === "unreachable" || this.budget.retry(call.service);
+        if (!failure.retry || attempt >= call.retries || !allowed) throw last;
         (tried ??= new Set()).add(node.id);
       }
       await backoff(attempt, call.deadline - Date.now());

@@ -87,6 +87,22 @@ export class Metrics {
     return this.httpCalls.of(method, route);
   }
 
+  /**
+   * Whether `registry` answers, asked at scrape time: 0 means this program is serving from what it
+   * last knew, which callers do on purpose while the registry is briefly away.
+   */
+  observeRegistry(registry: { readonly name: string; ping(): Promise<void> }): void {
+    new Gauge({
+      name: "micro_registry_reachable",
+      help: "1 when the registry answered a ping at scrape time, 0 when this program serves from the nodes it last knew",
+      labelNames: ["registry"],
+      registers: [this.registry],
+      async collect() {
+        this.set({ registry: registry.name }, await registry.ping().then(() => 1, () => 0));
+      },
+    });
+  }
+
   /** Reports a connection pool's figures, read at scrape time. */
   observePool(name: string, source: PoolStatsSource): void {
     new Gauge({

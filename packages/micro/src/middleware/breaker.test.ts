@@ -165,14 +165,21 @@ describe("breaker", () => {
     for (let i = 0; i < 5; i++) assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 200);
   });
 
-  it("breaker - a failed probe keeps it open", async () => {
+  it("breaker - a failed probe keeps it open, and the next wait is twice as long", async () => {
     const mode = { value: "fail" as "ok" | "fail" | "reject" };
-    const { client, metrics } = await backend(mode);
+    const { state, client, metrics } = await backend(mode);
     await driveUntilOpen(client);
     await new Promise((r) => setTimeout(r, 350));
     assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 500, "the probe reaches the still-failing backend");
+    const reopened = performance.now();
     assert.equal(await breakerGauge(metrics), 2);
     assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 503);
+    mode.value = "ok";
+    const reached = state.invocations;
+    // Polled: the probe goes through once the doubled wait (600 ms) is over, not before.
+    while ((await outcome(client.call("flaky", "Flaky.Call", {}))) === 503) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(performance.now() - reopened >= 590, `probed after ${Math.round(performance.now() - reopened)} ms`);
+    assert.equal(state.invocations, reached + 1);
   });
 
   it("breaker - client errors (4xx) never open it", async () => {

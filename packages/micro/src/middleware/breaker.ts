@@ -1,11 +1,13 @@
 /**
  * Circuit breakers per downstream service, on cockatiel: when too large a share of recent calls
  * to a service fail with a 5xx, the breaker opens and further calls fail at once with a 503
- * instead of waiting on a service that is down; after `halfOpenAfterMs` one probe call goes
- * through, and its outcome closes the breaker or keeps it open.
+ * instead of waiting on a service that is down; after a short wait one probe call goes through,
+ * and its outcome closes the breaker or keeps it open. The wait starts short, so a dependency that
+ * comes back is used again within a fraction of a second, and doubles each time the breaker opens
+ * again in a row, so a service that stays down is probed less and less often.
  */
-import { BrokenCircuitError, CircuitState, SamplingBreaker, circuitBreaker, handleWhen } from "cockatiel";
-import type { CircuitBreakerPolicy } from "cockatiel";
+import { BrokenCircuitError, CircuitState, DelegateBackoff, SamplingBreaker, circuitBreaker, handleWhen } from "cockatiel";
+import type { CircuitBreakerPolicy, IHalfOpenAfterBackoffContext } from "cockatiel";
 import type { CallWrapper } from "../client/middleware.js";
 import { isMicroError, unavailable } from "../errors/index.js";
 import type { Logger } from "../logger/index.js";
@@ -18,8 +20,10 @@ export interface BreakerOptions {
   readonly samplingMs?: number;
   /** Below this many calls per second the breaker never opens: too few to judge. @default 5 */
   readonly minimumRps?: number;
-  /** How long an open breaker waits before letting one probe call through. @default 5000 */
+  /** How long an open breaker first waits before letting one probe call through. @default 250 */
   readonly halfOpenAfterMs?: number;
+  /** The longest wait, reached by doubling each time the breaker opens again in a row. @default 5000 */
+  readonly maxHalfOpenAfterMs?: number;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
 }
@@ -45,6 +49,9 @@ function isServiceFailure(error: Error): boolean {
   return !error.local && error.code >= 500;
 }
 
+export const DEFAULT_HALF_OPEN_AFTER_MS = 250;
+export const DEFAULT_MAX_HALF_OPEN_AFTER_MS = 5000;
+
 export function circuitBreakers(options: BreakerOptions = {}): CallWrapper {
   const breakers = new Map<string, CircuitBreakerPolicy>();
   const breakerFor = (service: string): CircuitBreakerPolicy => {
@@ -69,7 +76,7 @@ export function circuitBreakers(options: BreakerOptions = {}): CallWrapper {
 
 function newBreaker(service: string, options: BreakerOptions): CircuitBreakerPolicy {
   const policy = circuitBreaker(handleWhen(isServiceFailure), {
-    halfOpenAfter: options.halfOpenAfterMs ?? 5000,
+    halfOpenAfter: doubling(options.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS, options.maxHalfOpenAfterMs ?? DEFAULT_MAX_HALF_OPEN_AFTER_MS),
     breaker: new SamplingBreaker({
       threshold: options.threshold ?? 0.5,
       duration: options.samplingMs ?? 10_000,
@@ -82,4 +89,9 @@ function newBreaker(service: string, options: BreakerOptions): CircuitBreakerPol
     options.logger?.warn({ service, state: CircuitState[state] }, `circuit for ${service} is ${CircuitState[state].toLowerCase()}`);
   });
   return policy;
+}
+
+/** `firstMs` for the first opening in a row, twice that for the next, up to `maxMs`. */
+function doubling(firstMs: number, maxMs: number): DelegateBackoff<IHalfOpenAfterBackoffContext> {
+  return new DelegateBackoff((context: IHalfOpenAfterBackoffContext) => Math.min(maxMs, firstMs * 2 ** Math.max(0, context.attempt - 1)));
 }

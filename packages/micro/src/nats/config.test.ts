@@ -16,7 +16,7 @@ import { makeCertificates } from "./certificates.js";
 const NATS: Env = { MICRO_REGISTRY: "nats", MICRO_REGISTRY_ADDRESS: "nats://nats.example:4222" };
 
 function read(env: Env) {
-  return readMicroEnv(new EnvReader(env)).nats;
+  return readMicroEnv(new EnvReader({ AUTH: "off", ...env })).nats;
 }
 
 /** The one line a bad value stops the program with; `secrets` must not be in it. */

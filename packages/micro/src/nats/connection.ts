@@ -17,7 +17,7 @@ export { NatsRefusedError, type NatsAuth, type NatsRefusal, type NatsSecurity, t
 export interface NatsConnectionOptions extends NatsSecurity {
   /** `nats://host:4222`; several comma-separated for a cluster. */
   readonly servers: string;
-  /** Wait between reconnect attempts to one server. @default 1000 */
+  /** Wait between reconnect attempts to one server. @default 250 */
   readonly reconnectTimeWaitMs?: number;
   /** Give up the first connect after this long. @default 2000 */
   readonly connectTimeoutMs?: number;
@@ -27,7 +27,8 @@ export interface NatsConnectionOptions extends NatsSecurity {
   readonly name?: string;
 }
 
-export const DEFAULT_RECONNECT_TIME_WAIT_MS = 1000;
+/** Short: a restarted NATS is used again within a fraction of a second of its return. */
+export const DEFAULT_RECONNECT_TIME_WAIT_MS = 250;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 export const DEFAULT_PING_INTERVAL_MS = 10_000;
 

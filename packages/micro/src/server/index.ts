@@ -40,6 +40,8 @@ export interface ServerOptions {
    * dependency's own error as its `cause`: the one place that still knows what exactly was refused.
    */
   readonly onRejected?: (error: DependencyRejectedError, call: ServerCall) => void;
+  /** Called when a dependency was found away (the caller gets a 503): readiness may want to know now. */
+  readonly onUnavailable?: (error: DependencyUnavailableError, call: ServerCall) => void;
 }
 
 interface Route {
@@ -120,7 +122,10 @@ export class Server {
 
   private toWireError(error: unknown, call: ServerCall): MicroError {
     if (isMicroError(error)) return error;
-    if (error instanceof DependencyUnavailableError) return unavailable(this.name, `${error.dependency} unavailable`);
+    if (error instanceof DependencyUnavailableError) {
+      this.options.onUnavailable?.(error, call);
+      return unavailable(this.name, `${error.dependency} unavailable`);
+    }
     if (error instanceof DependencyRejectedError) {
       this.options.onRejected?.(error, call);
       return new MicroError(this.name, error.status, error.detail);

@@ -83,11 +83,15 @@ export class Service {
       onError: (error, call) => this.logger.error({ err: error, endpoint: call.endpoint, requestId: call.metadata["request-id"] }, "handler failed"),
       onRejected: (error, call) =>
         this.logger.warn({ err: error.cause, code: error.status, endpoint: call.endpoint, requestId: call.metadata["request-id"] }, error.message),
+      // A dependency just failed a call: readiness is asked now, so the node leaves the registry
+      // at once rather than at the next interval (and is back as soon as the dependency is).
+      onUnavailable: () => this.registrar?.check(),
     });
     this.callerRegistry = new CachedRegistry(options.registry);
     this.metrics = options.metrics ?? new Metrics(options.name);
     this.authEnabled = options.authEnabled ?? false;
     this.readiness.add("registry", () => options.registry.ping());
+    this.metrics.observeRegistry(options.registry);
     this.readiness.add("shutdown", async () => {
       if (this.stopping) throw new Error("stopping");
     });

@@ -1,7 +1,9 @@
 /**
  * Keeps a node registered while, and only while, it is ready: on every interval it asks the
  * readiness checks, refreshes the registration when they pass, and deregisters when one fails
- * (its database is away, say), so callers stop choosing a node that cannot serve.
+ * (its database is away, say), so callers stop choosing a node that cannot serve. While it is not
+ * registered it asks far more often, so it is back the moment its dependency answers rather than
+ * at the next interval; `check()` asks at once, when a call has just seen a dependency fail.
  */
 import type { Logger } from "../logger/index.js";
 import type { Readiness } from "../health/index.js";
@@ -13,13 +15,19 @@ export interface RegistrarOptions {
   readonly logger: Logger;
   readonly ttlMs: number;
   readonly intervalMs: number;
+  /** How often a node that is not registered checks again. @default 200 */
+  readonly notReadyIntervalMs?: number;
 }
+
+export const DEFAULT_NOT_READY_INTERVAL_MS = 200;
 
 export class Registrar {
   private timer: NodeJS.Timeout | undefined;
   private registered = false;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private lastTickAt = 0;
+  private recheck = false;
 
   constructor(
     private readonly registration: Registration,
@@ -29,14 +37,35 @@ export class Registrar {
   /** Registers now (when ready) and then on every interval. */
   async start(): Promise<void> {
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+  }
+
+  /**
+   * Checks readiness now rather than at the next interval; at most once per not-ready interval,
+   * as every failing call of a busy node asks.
+   */
+  check(): void {
+    if (this.stopped) return;
+    // A check under way may have asked before the failure: ask once more when it ends.
+    if (this.running !== undefined) {
+      this.recheck = true;
+      return;
+    }
+    const minGapMs = this.options.notReadyIntervalMs ?? DEFAULT_NOT_READY_INTERVAL_MS;
+    const waitMs = this.lastTickAt + minGapMs - Date.now();
+    if (waitMs <= 0) {
+      void this.tick();
+      return;
+    }
+    // Asked again too soon: the check comes when the gap is over, in place of the next interval's.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), waitMs);
     this.timer.unref();
   }
 
   /** Stops refreshing and removes the registration. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.timer);
     await this.running;
     await this.options.registry.deregister(this.registration).catch((error: unknown) => {
       this.options.logger.warn({ err: error }, "deregistration failed; the TTL will expire the node");
@@ -44,9 +73,23 @@ export class Registrar {
   }
 
   private tick(): Promise<void> {
+    this.lastTickAt = Date.now();
     // One tick at a time: a slow registry must not pile up overlapping refreshes.
-    this.running ??= this.refresh().finally(() => (this.running = undefined));
+    this.running ??= this.refresh().finally(() => {
+      this.running = undefined;
+      this.schedule();
+    });
     return this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const soon = !this.registered || this.recheck;
+    this.recheck = false;
+    const delayMs = soon ? (this.options.notReadyIntervalMs ?? DEFAULT_NOT_READY_INTERVAL_MS) : this.options.intervalMs;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref();
   }
 
   private async refresh(): Promise<void> {
@@ -64,7 +107,9 @@ export class Registrar {
         logger.warn({ failing: report.failing }, "not ready: deregistered until the checks pass");
       }
     } catch (error) {
-      logger.warn({ err: error }, "registry update failed; retrying on the next interval");
+      // Not known to be registered: the next attempt comes soon, not a whole interval later.
+      this.registered = false;
+      logger.warn({ err: error }, "registry update failed; retrying");
     }
   }
 }

@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { pino } from "pino";
 import { defineService } from "../contract/index.js";
-import { DependencyRejectedError, MicroError } from "../errors/index.js";
+import { DependencyRejectedError, DependencyUnavailableError, MicroError } from "../errors/index.js";
 import { createLogger } from "../logger/index.js";
 import type { WatchEvent } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
@@ -111,6 +111,42 @@ describe("service", () => {
     await caller.close();
   });
 
+  it("service - a node whose dependency fails a call leaves the registry at once, and is back within moments of its return", async () => {
+    const registry = new MemoryRegistry();
+    const database = { up: true };
+    const service = new Service({
+      name: "echo",
+      version: "1",
+      registry,
+      transport: new TcpTransport(),
+      logger: createLogger("echo", "silent"),
+      registerTtlMs: 600_000,
+      // Far longer than the test: only the fast paths can move the registration.
+      registerIntervalMs: 300_000,
+    }).handle(echo, {
+      Say: async ({ text }) => {
+        if (!database.up) throw new DependencyUnavailableError("database");
+        return { text };
+      },
+    });
+    service.readiness.add("database", async () => {
+      if (!database.up) throw new Error("down");
+    });
+    await service.start();
+    const client = service.client([echo] as const);
+    const registered = async () => (await registry.getService("echo")).length > 0;
+    assert.ok(await registered());
+    database.up = false;
+    const error = await client.call("echo", "EchoService.Say", { text: "x" }).catch((e: unknown) => e);
+    assert.ok(error instanceof MicroError && error.code === 503, String(error));
+    await waitFor(async () => !(await registered()), "deregistered after the failed call");
+    database.up = true;
+    const back = performance.now();
+    await waitFor(registered, "registered again");
+    assert.ok(performance.now() - back < 2000, `back after ${Math.round(performance.now() - back)} ms`);
+    await service.stop();
+  });
+
   it("service - a taken admin port fails start naming the setting, and leaves nothing listening", async () => {
     const taken = await listening(0);
     const adminAddress = `127.0.0.1:${portOf(taken)}`;
@@ -184,4 +220,13 @@ function portOf(server: NetServer): number {
 
 function close(server: NetServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Polls `condition` every 20 ms; fails after 5 s. */
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!(await condition())) {
+    if (Date.now() > until) assert.fail(`timed out waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
