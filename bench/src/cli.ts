@@ -4,7 +4,8 @@
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIGS, isConfigName } from "./configs.js";
+import { existsSync } from "node:fs";
+import { DEFAULT_CONFIGS, isConfigName, treeOf } from "./configs.js";
 import { SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
 
 export interface BenchOptions {
@@ -29,6 +30,8 @@ export interface BenchOptions {
   readonly production: boolean;
   /** When set, every program runs with `--cpu-prof` and writes its profile under this folder. */
   readonly cpuProfDir: string | undefined;
+  /** Other built checkouts by name, for configurations `<config>@<name>`. */
+  readonly trees: Readonly<Record<string, string>>;
 }
 
 export class UsageError extends Error {
@@ -50,7 +53,9 @@ export const HELP = `usage: npm run bench -- [flags]
   --production        auth (a bearer token on every request), rate limiting, LOG_LEVEL=info and spans
                       exported over OTLP to a sink here: what production features cost (direct unchanged)
   --cpu-prof DIR      run every program with node --cpu-prof; profiles go to DIR/<config>-<repeat>/
-                      (summarise one with: node scripts/profile-top.mjs FILE)`;
+                      (summarise one with: node scripts/profile-top.mjs FILE)
+  --tree NAME=DIR     another built checkout (say, of the commit before a change); configurations
+                      <config>@NAME run its programs, side by side with this tree's (repeatable)`;
 
 const SMOKE = { configs: ["direct", "embedded"], concurrency: [1, 16], durationSeconds: 1, warmupSeconds: 0.5, repeat: 1 };
 
@@ -74,6 +79,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
       nats: { type: "string" },
       "cpu-prof": { type: "string" },
       production: { type: "boolean", default: false },
+      tree: { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -82,6 +88,12 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
   const configs = values.configs === undefined ? (smoke ? SMOKE.configs : DEFAULT_CONFIGS) : list("--configs", values.configs);
   for (const name of configs) {
     if (!isConfigName(name)) throw new UsageError(`--configs: unknown configuration "${name}"; expected ${DEFAULT_CONFIGS.join(", ")} or distributed-<transport>`);
+  }
+  const trees = parseTrees(values.tree ?? []);
+  for (const name of configs) {
+    const tree = treeOf(name);
+    if (tree !== undefined && trees[tree] === undefined) throw new UsageError(`--configs: ${name} needs --tree ${tree}=DIR`);
+    if (tree !== undefined && name.startsWith("direct@")) throw new UsageError(`--configs: ${name}: direct is the same in every tree`);
   }
   const scenarios = values.scenarios === undefined ? SCENARIO_NAMES : list("--scenarios", values.scenarios);
   for (const name of scenarios) {
@@ -101,7 +113,22 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
     natsUrl: url("--nats", values.nats ?? env.NATS_URL ?? "nats://127.0.0.1:4222", ["nats:"]),
     production: values.production === true,
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]),
+    trees,
   };
+}
+
+/** `NAME=DIR` pairs; each DIR must hold built programs. */
+function parseTrees(raw: readonly string[]): Record<string, string> {
+  const trees: Record<string, string> = {};
+  for (const pair of raw) {
+    const match = /^([a-z][a-z0-9-]*)=(.+)$/.exec(pair);
+    if (match === null) throw new UsageError(`--tree: expected NAME=DIR with a lower-case name, got "${pair}"`);
+    const [, name = "", dir = ""] = match;
+    const root = resolve(dir);
+    if (!existsSync(join(root, "gateway", "dist", "main.js"))) throw new UsageError(`--tree ${name}: ${root} holds no built programs (gateway/dist/main.js); build it first`);
+    trees[name] = root;
+  }
+  return trees;
 }
 
 function list(flag: string, raw: string): string[] {

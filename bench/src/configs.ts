@@ -3,7 +3,9 @@
  * environment, and what it needs on this machine (PostgreSQL, NATS).
  *
  * Every program gets the production defaults except COMMON_ENV. Only the environment differs
- * between configurations, as DESIGN.md section 1 promises: the same compiled programs run in each.
+ * between configurations: the same compiled programs run in each. `<config>@<tree>` runs the
+ * programs of another built checkout (`--tree <tree>=DIR`) in the same configuration, so a change
+ * is measured against the code before it side by side, in one run, interleaved.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,17 +82,37 @@ export interface ConfigDef {
 }
 
 const DISTRIBUTED = /^distributed-([a-z][a-z0-9]*)$/;
+const IN_TREE = /^(.+)@([a-z][a-z0-9-]*)$/;
 
 export function isConfigName(name: string): boolean {
-  return name === "direct" || name === "embedded" || DISTRIBUTED.test(name);
+  const [base] = splitTree(name);
+  return base === "embedded" || DISTRIBUTED.test(base) || name === "direct";
 }
 
-export function configByName(name: string): ConfigDef {
-  if (name === "direct") return direct;
-  if (name === "embedded") return embedded;
-  const transport = DISTRIBUTED.exec(name)?.[1];
+/** The tree a configuration name asks for (`distributed-tcp@before` → "before"), if any. */
+export function treeOf(name: string): string | undefined {
+  return splitTree(name)[1];
+}
+
+/** `trees`: other built checkouts by name, for `<config>@<tree>`. */
+export function configByName(name: string, trees: Readonly<Record<string, string>> = {}): ConfigDef {
+  const [base, tree] = splitTree(name);
+  if (tree !== undefined) {
+    const root = trees[tree];
+    if (root === undefined) throw new Error(`configuration ${name} names tree ${tree}, but no --tree ${tree}=DIR was given`);
+    const def = configByName(base);
+    return { ...def, name, description: `${def.description}; the programs of ${root}`, launch: (c) => def.launch({ ...c, root }) };
+  }
+  if (base === "direct") return direct;
+  if (base === "embedded") return embedded;
+  const transport = DISTRIBUTED.exec(base)?.[1];
   if (transport === undefined) throw new Error(`unknown configuration ${name}`);
   return distributed(transport);
+}
+
+function splitTree(name: string): [string, string | undefined] {
+  const match = IN_TREE.exec(name);
+  return match === null ? [name, undefined] : [match[1] ?? name, match[2]];
 }
 
 const direct: ConfigDef = {

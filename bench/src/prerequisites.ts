@@ -24,11 +24,11 @@ export interface Usable {
 
 export async function usableConfigs(
   names: readonly string[],
-  servers: { readonly postgresUrl: string; readonly natsUrl: string },
+  servers: { readonly postgresUrl: string; readonly natsUrl: string; readonly trees?: Readonly<Record<string, string>> },
   warn: (line: string) => void,
   ci = process.env.CI === "true",
 ): Promise<Usable> {
-  const configs = names.map(configByName);
+  const configs = names.map((name) => configByName(name, servers.trees));
   const needed = new Set<Need>(configs.flatMap((c) => c.needs));
   const missing = new Map<Need, string>();
   if (needed.has("postgres")) {
