@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly natsUrl: string;
   /** Every production feature on (production.ts) instead of COMMON_ENV; direct is unchanged. */
   readonly production: boolean;
+  /** Auth alone on (a bearer token on every request, call credentials between programs). */
+  readonly auth: boolean;
   /** When set, every program runs with `--cpu-prof` and writes its profile under this folder. */
   readonly cpuProfDir: string | undefined;
   /** Other built checkouts by name, for configurations `<config>@<name>`. */
@@ -52,6 +54,7 @@ export const HELP = `usage: npm run bench -- [flags]
   --nats URL          NATS with JetStream (default $NATS_URL or nats://127.0.0.1:4222)
   --production        auth (a bearer token on every request), rate limiting, LOG_LEVEL=info and spans
                       exported over OTLP to a sink here: what production features cost (direct unchanged)
+  --auth              auth alone: a bearer token on every request and call credentials between programs
   --cpu-prof DIR      run every program with node --cpu-prof; profiles go to DIR/<config>-<repeat>/
                       (summarise one with: node scripts/profile-top.mjs FILE)
   --tree NAME=DIR     another built checkout (say, of the commit before a change); configurations
@@ -79,6 +82,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
       nats: { type: "string" },
       "cpu-prof": { type: "string" },
       production: { type: "boolean", default: false },
+      auth: { type: "boolean", default: false },
       tree: { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -89,6 +93,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
   for (const name of configs) {
     if (!isConfigName(name)) throw new UsageError(`--configs: unknown configuration "${name}"; expected ${DEFAULT_CONFIGS.join(", ")} or distributed-<transport>`);
   }
+  if (values.auth === true && values.production === true) throw new UsageError("--auth: --production already turns auth on; give one of the two");
   const trees = parseTrees(values.tree ?? []);
   for (const name of configs) {
     const tree = treeOf(name);
@@ -112,6 +117,7 @@ export function parseOptions(argv: readonly string[], root: string, env: NodeJS.
     postgresUrl: url("--postgres", values.postgres ?? env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
     natsUrl: url("--nats", values.nats ?? env.NATS_URL ?? "nats://127.0.0.1:4222", ["nats:"]),
     production: values.production === true,
+    auth: values.auth === true,
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]),
     trees,
   };

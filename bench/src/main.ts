@@ -53,6 +53,8 @@ async function main(): Promise<number> {
       `bench: ${options.configs.join(", ")} × ${options.scenarios.join(", ")} × concurrency ${options.concurrency.join(",")}; ${options.durationSeconds} s each, ${options.repeat} repeat(s), warm-up ${options.warmupSeconds} s per scenario`,
       options.production
         ? `--production: every program but ${BASELINE} runs with auth, rate limiting, LOG_LEVEL=info, metrics and spans exported over OTLP; ratios are to ${BASELINE} from this run`
+        : options.auth
+        ? `--auth: every program but ${BASELINE} runs with AUTH=on and a bearer token on every request, the rest as without flags; ratios are to ${BASELINE} from this run`
         : `every program runs with ${Object.entries(COMMON_ENV).map(([k, v]) => `${k}=${v}`).join(" ")} (other production features at their defaults); ratios are to ${BASELINE} from this run`,
       `estimated time: about ${formatDuration(estimate)}`,
       "",

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { type Server, createServer } from "node:http";
 import { SignJWT } from "jose";
+import { COMMON_ENV } from "./configs.js";
 
 /** The gateway's highest allowed RATE_LIMIT_MAX per one-second window. */
 const UNREACHABLE_RATE_LIMIT = 1_000_000;
@@ -23,7 +24,22 @@ export interface Production {
   close(): Promise<void>;
 }
 
-export async function startProduction(): Promise<Production> {
+/**
+ * `--auth`: auth alone, everything else as without flags, so what verifying tokens and signing
+ * and verifying call credentials costs stands apart from logging and span export.
+ */
+export async function startAuthOnly(): Promise<Production> {
+  const { secret, token } = await adminToken();
+  return {
+    env: { ...COMMON_ENV, AUTH: "on", AUTH_JWT_SECRET: secret, MICRO_AUTH_SECRET: randomBytes(32).toString("base64url") },
+    headers: { authorization: `Bearer ${token}` },
+    received: () => ({ batches: 0, bytes: 0 }),
+    close: async () => undefined,
+  };
+}
+
+/** A secret made for the run, and an admin token signed with it that lives longer than any run. */
+async function adminToken(): Promise<{ secret: string; token: string }> {
   const secret = randomBytes(32).toString("base64url");
   const token = await new SignJWT({ roles: ["admin"] })
     .setProtectedHeader({ alg: "HS256" })
@@ -31,6 +47,11 @@ export async function startProduction(): Promise<Production> {
     .setIssuedAt()
     .setExpirationTime("12h")
     .sign(new TextEncoder().encode(secret));
+  return { secret, token };
+}
+
+export async function startProduction(): Promise<Production> {
+  const { secret, token } = await adminToken();
   let batches = 0;
   let bytes = 0;
   const sink: Server = createServer((request, response) => {

@@ -66,6 +66,8 @@ function notes(options: BenchOptions, memoryConcurrency: number, exported: RawRe
       ? [
           `PRODUCTION: every program but direct runs with auth (HS256; the load generator sends a bearer token), rate limiting (in memory, a limit of 1,000,000/s that one load generator cannot reach), LOG_LEVEL=info, metrics, and every span exported over OTLP/HTTP to a sink in the bench process${exported ? ` (${exported.batches} batches, ${(exported.bytes / 2 ** 20).toFixed(0)} MB received)` : ""}.`,
         ]
+      : options.auth
+        ? ["AUTH: every program but direct runs with AUTH=on (HS256; the load generator sends a bearer token; programs sign and verify call credentials), everything else as without flags (RATE_LIMIT=off, LOG_LEVEL=warn)."]
       : [
           "AUTH=off and RATE_LIMIT=off: one load generator from one address would be refused or limited; every other production feature at its default (metrics, trace ids in traceparent with no exporter and so no spans recorded, circuit breakers, timeouts).",
           "LOG_LEVEL=warn for every program: no log line per request.",

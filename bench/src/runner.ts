@@ -16,7 +16,7 @@ import { type Measurement, measure } from "./load.js";
 import { type RssByProgram, samplePeak, snapshot } from "./memory.js";
 import { type RunDatabases, createDatabases } from "./postgres.js";
 import { type Skipped, usableConfigs } from "./prerequisites.js";
-import { type Production, startProduction } from "./production.js";
+import { type Production, startAuthOnly, startProduction } from "./production.js";
 import { Programs, freePort } from "./programs.js";
 import { type Scenario, type ScenarioName, ensureUsers, scenario } from "./scenarios.js";
 
@@ -87,7 +87,7 @@ export async function runBench(run: RunContext): Promise<RawResults> {
   const memory: MemorySample[] = [];
   const memoryConcurrency = memoryConcurrencyOf(options.concurrency);
   let databases: RunDatabases | undefined;
-  const production = options.production ? await startProduction() : undefined;
+  const production = options.production ? await startProduction() : options.auth ? await startAuthOnly() : undefined;
   try {
     if (configs.some((c) => c.needs.includes("postgres"))) {
       log(`creating databases bench_${runId}_{users,products,orders} with ${options.users} extra users`);
