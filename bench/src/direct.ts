@@ -7,7 +7,7 @@
  * Environment: PORT, BENCH_USERS_URL, BENCH_PRODUCTS_URL, BENCH_ORDERS_URL.
  */
 import { DEFAULT_POOL_SIZE, type Database } from "@gw/database";
-import { openPostgres } from "@gw/database/postgres/index";
+import { openPostgres } from "@gw/database/postgres";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 
 /** The services' statements, character for character (users, products and orders store.ts). */

@@ -8,7 +8,7 @@
  * configurations spreads that drift evenly.
  */
 import { type Database, migrate, seedOnce } from "@gw/database";
-import { openPostgres } from "@gw/database/postgres/index";
+import { openPostgres } from "@gw/database/postgres";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SERVICES, type Service } from "./configs.js";

@@ -11,10 +11,10 @@ import { clientErrorHandler } from "./client-errors.js";
 import { errorHandler } from "./errors.js";
 import { jsonBodies } from "./json-body.js";
 import { frameworkErrors, refuseConnect, refuseExpectation } from "./protocol-edges.js";
-import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
+import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
 import { type AuthConfig, auth } from "./auth/index.js";
 import { type RateLimitOptions, rateLimit } from "./ratelimit/index.js";
-import { observability, traceIdOf } from "./observability.js";
+import { observability, requestTraceId } from "./observability.js";
 import { healthRoutes } from "./routes/health.js";
 import { orderRoutes } from "./routes/orders.js";
 import { productRoutes } from "./routes/products.js";
@@ -43,7 +43,7 @@ export function buildGateway(options: GatewayOptions): App {
     // One line per request is written by the onResponse hook below, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
     requestIdHeader: false,
-    genReqId: requestIdOf,
+    genReqId: requestIdFor,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // Requests the HTTP parser refuses never reach Fastify's hooks; see client-errors.ts.
@@ -69,7 +69,7 @@ export function buildGateway(options: GatewayOptions): App {
     if (isLevelEnabled(request.log, level)) {
       const durationMs = Math.round(reply.elapsedTime * 100) / 100;
       request.log[level](
-        { method: request.method, route, status: reply.statusCode, durationMs, traceId: traceIdOf(request) },
+        { method: request.method, route, status: reply.statusCode, durationMs, traceId: requestTraceId(request) },
         `${request.method} ${request.url} ${reply.statusCode} ${durationMs} ms`,
       );
     }

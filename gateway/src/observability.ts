@@ -8,6 +8,7 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, propagation } from "
 import type { FastifyRequest } from "fastify";
 import { type Metadata, type Metrics, metadataWithSpan, spansRecorded, tracer } from "@gw/micro";
 import type { App } from "./context.js";
+import { HttpMetrics } from "./http-metrics.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -25,6 +26,7 @@ const headerGetter = {
 };
 
 export function observability(app: App, metrics: Metrics | undefined): void {
+  const http = metrics === undefined ? undefined : new HttpMetrics(metrics);
   app.addHook("onRequest", (request, _reply, done) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     if (!spansRecorded()) {
@@ -41,7 +43,7 @@ export function observability(app: App, metrics: Metrics | undefined): void {
     done();
   });
   app.addHook("onResponse", (request, reply, done) => {
-    metrics?.http(request.method, request.routeOptions.url ?? "unknown").record(reply.elapsedTime / 1000, String(reply.statusCode));
+    http?.of(request.method, request.routeOptions.url ?? "unknown").record(reply.elapsedTime / 1000, String(reply.statusCode));
     const span = request.span;
     if (span?.isRecording()) {
       span.setAttribute("http.response.status_code", reply.statusCode);
@@ -62,7 +64,7 @@ export function withTrace(request: FastifyRequest, metadata: Metadata): Metadata
 }
 
 /** The trace id for the request's log line. */
-export function traceIdOf(request: FastifyRequest): string | undefined {
+export function requestTraceId(request: FastifyRequest): string | undefined {
   const id = request.span?.spanContext().traceId;
   return id && id !== "00000000000000000000000000000000" ? id : undefined;
 }

@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { MicroError, badRequest, methodNotAllowed } from "@gw/micro";
 import { GATEWAY_ID } from "./errors.js";
-import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
+import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
 
 /** Fastify's `frameworkErrors`: errors of the router, before any hook runs. */
 export function frameworkErrors(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
@@ -24,7 +24,7 @@ export function frameworkErrors(error: Error & { code?: string }, request: Fasti
 /** Node's `checkExpectation`: an `Expect` other than 100-continue, which nothing here honours. */
 export function refuseExpectation(request: IncomingMessage, response: ServerResponse): void {
   const wire = new MicroError(GATEWAY_ID, 417, "expect: only 100-continue is supported");
-  send(response, wire, requestIdOf(request));
+  send(response, wire, requestIdFor(request));
 }
 
 /** Node's `connect`: a tunnel request, which a gateway of JSON APIs never opens. */
@@ -35,7 +35,7 @@ export function refuseConnect(request: IncomingMessage, socket: Socket): void {
     "HTTP/1.1 405 Method Not Allowed",
     "content-type: application/json",
     `content-length: ${Buffer.byteLength(body)}`,
-    `${REQUEST_ID_HEADER}: ${requestIdOf(request)}`,
+    `${REQUEST_ID_HEADER}: ${requestIdFor(request)}`,
     "connection: close",
   ];
   if (socket.writable) socket.end(`${head.join("\r\n")}\r\n\r\n${body}`, () => socket.destroy());

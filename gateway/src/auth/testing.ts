@@ -8,24 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
-import {
-  type Account,
-  type HandlerContext,
-  type HandlerOf,
-  type Listener,
-  type Metadata,
-  Client,
-  HttpTransport,
-  MemoryRegistry,
-  RoundRobinSelector,
-  Server,
-  type ServiceContract,
-  clientAuth,
-  createCredentialSigner,
-  createCredentialVerifier,
-  notFound,
-  serverAuth,
-} from "@gw/micro";
+import { type Account, type HandlerContext, type HandlerOf, type Listener, type Metadata, Client, MemoryRegistry, RoundRobinSelector, Server, type ServiceContract, clientAuth, createCredentialSigner, createCredentialVerifier, notFound, serverAuth } from "@gw/micro";
+import { HttpTransport } from "@gw/micro/http";
 import { type Order, type Product, type User, orders, products, users } from "@gw/proto";
 import type { GatewayClient } from "../context.js";
 

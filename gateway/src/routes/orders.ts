@@ -1,7 +1,8 @@
 /**
  * /orders routes: the seed's `POST /orders`, lookups, per-user lists and cancellation.
  */
-import { IDEMPOTENCY_KEY, type Metadata, badRequest } from "@gw/micro";
+import { type Metadata, badRequest } from "@gw/micro";
+import { IDEMPOTENCY_KEY } from "@gw/proto";
 import { type App, type GatewayDeps, callOptions, forward } from "../context.js";
 import { GATEWAY_ID } from "../errors.js";
 import { CreateOrderBody, IdParams, OrdersQuery, num } from "../schemas.js";

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Env, type Logger, StartupError, exitOnStartupFailure, loadConfig } from "@gw/micro";
-import { DataDirLockedError, type Database } from "./index.js";
+import { DEFAULT_POOL_SIZE, DataDirLockedError, type Database } from "./index.js";
 import { migrate, seedOnce } from "./migrate.js";
 import { openDatabase } from "./open.js";
 import { traced } from "./tracing.js";
@@ -44,7 +44,7 @@ export function readDatabaseConfig(service: string, env?: Env): DatabaseConfig {
     (e) => ({
       url: e.url("DATABASE_URL", ["postgres:", "postgresql:"]),
       dataDir: join(resolve(e.string("DATA_DIR", ".data")), service),
-      poolSize: e.int("DATABASE_POOL_SIZE", 10, { min: 1, max: 1000 }),
+      poolSize: e.int("DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, { min: 1, max: 1000 }),
       seed: e.bool("SEED_DEMO_DATA", true),
     }),
     env,

@@ -26,7 +26,7 @@ before(async () => {
   // Registered first, so startTracing's own provider fails to replace it.
   assert.ok(trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })));
   // An endpoint is the only switch for spansRecorded(); nothing is sent there, its provider is not the global one.
-  tracing = startTracing("database-test", { enabled: true, endpoint: "http://127.0.0.1:9", batchDelayMs: 60_000 });
+  tracing = await startTracing("database-test", { enabled: true, endpoint: "http://127.0.0.1:9", batchDelayMs: 60_000 });
   // Any context manager startTracing set up goes: a parent must come from the options alone.
   context.disable();
   db = traced(await kind.open());

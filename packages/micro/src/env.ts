@@ -1,28 +1,18 @@
 /**
  * The toolkit's environment variables (go-micro's `MICRO_*` names), read and validated once,
- * and the registry and transport they select. Programs call this instead of wiring parts.
+ * and the registry and transport they select. A backend is loaded only when the environment picks
+ * it (a dynamic import), so a program on the local registry and TCP never loads the NATS client
+ * or an HTTP stack.
  */
-import { ConfigError, type Env, type EnvReader, loadConfig } from "./config/index.js";
-import { LOG_LEVELS, type LogLevel, createLogger } from "./logger/index.js";
-import { Service } from "./service/index.js";
-import { Metrics } from "./metrics/index.js";
-import { serverLogging } from "./middleware/logging.js";
-import { clientMetrics, serverMetrics } from "./middleware/metrics.js";
-import { circuitBreakers } from "./middleware/breaker.js";
-import { clientTracing, serverTracing } from "./middleware/tracing.js";
-import { readTracingConfig, startTracing } from "./tracing/index.js";
-import { type AuthEnv, createCredentialSigner, createCredentialVerifier, readAuthEnv } from "./auth/index.js";
-import { clientAuth, serverAuth } from "./middleware/auth.js";
+import { ConfigError, type EnvReader } from "./config/index.js";
+import { LOG_LEVELS, type LogLevel } from "./logger/index.js";
+import { type AuthEnv, readAuthEnv } from "./auth/index.js";
 import { NATS_ENV, readNatsSecurity } from "./nats/config.js";
-import { type NatsSecurity, redactServers } from "./nats/security.js";
+import { DEFAULT_NATS_REGISTRY_BUCKET, type NatsSecurity, redactServers } from "./nats/options.js";
 import type { Registry } from "./registry/index.js";
-import { LocalRegistry } from "./registry/local/index.js";
-import { MemoryRegistry } from "./registry/memory.js";
-import { DEFAULT_NATS_REGISTRY_BUCKET, NatsRegistry } from "./registry/nats/index.js";
+import { DEFAULT_CALL_TIMEOUT_MS } from "./client/index.js";
+import { DEFAULT_REGISTER_TTL_MS, DEFAULT_SERVER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultRegisterIntervalMs } from "./service/index.js";
 import type { Transport } from "./transport/index.js";
-import { HttpTransport } from "./transport/http/index.js";
-import { NatsTransport } from "./transport/nats/index.js";
-import { TcpTransport } from "./transport/tcp/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -63,7 +53,7 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 const NATS_PROTOCOLS = ["nats:", "tls:"] as const;
 
 export function readMicroEnv(env: EnvReader): MicroEnv {
-  const registerTtlMs = env.int("MICRO_REGISTER_TTL_MS", 15_000, { min: 100 });
+  const registerTtlMs = env.int("MICRO_REGISTER_TTL_MS", DEFAULT_REGISTER_TTL_MS, { min: 100 });
   const registry = env.oneOf("MICRO_REGISTRY", REGISTRIES, "local");
   const registryAddress =
     registry === "nats" ? (natsUrl(env, "MICRO_REGISTRY_ADDRESS") ?? DEFAULT_NATS_URL) : env.string("MICRO_REGISTRY_ADDRESS", DEFAULT_LOCAL_REGISTRY_DIR);
@@ -81,14 +71,14 @@ export function readMicroEnv(env: EnvReader): MicroEnv {
     transport,
     transportAddress,
     nats: usedNats.length > 0 ? readNatsSecurity(env, usedNats) : {},
-    serverAddress: env.address("MICRO_SERVER_ADDRESS", "127.0.0.1:0"),
+    serverAddress: env.address("MICRO_SERVER_ADDRESS", DEFAULT_SERVER_ADDRESS),
     advertise: env.optional("MICRO_SERVER_ADVERTISE"),
     registerTtlMs,
-    registerIntervalMs: env.int("MICRO_REGISTER_INTERVAL_MS", Math.floor(registerTtlMs / 3), { min: 50, max: registerTtlMs }),
-    shutdownTimeoutMs: env.int("SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
-    clientTimeoutMs: env.int("MICRO_CLIENT_TIMEOUT_MS", 5000, { min: 1 }),
+    registerIntervalMs: env.int("MICRO_REGISTER_INTERVAL_MS", defaultRegisterIntervalMs(registerTtlMs), { min: 50, max: registerTtlMs }),
+    shutdownTimeoutMs: env.int("SHUTDOWN_TIMEOUT_MS", DEFAULT_SHUTDOWN_TIMEOUT_MS, { min: 0 }),
+    clientTimeoutMs: env.int("MICRO_CLIENT_TIMEOUT_MS", DEFAULT_CALL_TIMEOUT_MS, { min: 1 }),
     logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
-    adminAddress: env.address("MICRO_ADMIN_ADDRESS", "127.0.0.1:0"),
+    adminAddress: env.address("MICRO_ADMIN_ADDRESS", DEFAULT_SERVER_ADDRESS),
     metrics: env.bool("METRICS", true),
     auth: readAuthEnv(env),
   };
@@ -111,75 +101,34 @@ function natsUrl(env: EnvReader, name: string): string | undefined {
   return raw;
 }
 
-export function registryFromEnv(config: MicroEnv): Registry {
+/** The registry the environment picks; a backend module is loaded only when picked. */
+export async function registryFromEnv(config: MicroEnv): Promise<Registry> {
   switch (config.registry) {
-    case "memory":
+    case "memory": {
+      const { MemoryRegistry } = await import("./registry/memory.js");
       return new MemoryRegistry();
-    case "local":
+    }
+    case "local": {
+      const { LocalRegistry } = await import("./registry/local/index.js");
       return new LocalRegistry({ directory: config.registryAddress });
+    }
     case "nats":
-      return new NatsRegistry({ ...config.nats, servers: config.registryAddress, bucket: config.registryBucket });
+      return (await import("./nats/index.js")).natsRegistryOf(config);
   }
 }
 
-export function transportFromEnv(config: MicroEnv): Transport {
+/** The transport the environment picks; a backend module is loaded only when picked. */
+export async function transportFromEnv(config: MicroEnv): Promise<Transport> {
   switch (config.transport) {
-    case "http":
+    case "http": {
+      const { HttpTransport } = await import("./http/index.js");
       return new HttpTransport();
+    }
     case "nats":
-      return new NatsTransport({ ...config.nats, servers: config.transportAddress });
-    case "tcp":
+      return (await import("./nats/index.js")).natsTransportOf(config);
+    case "tcp": {
+      const { TcpTransport } = await import("./transport/tcp/index.js");
       return new TcpTransport();
+    }
   }
-}
-
-export interface NewServiceOptions {
-  readonly name: string;
-  readonly version: string;
-  readonly env?: Env;
-}
-
-/**
- * go-micro's `micro.NewService`: a service whose registry, transport, addresses and timings
- * come from the environment. Exits with one line on bad configuration.
- */
-export function newService(options: NewServiceOptions): Service {
-  const config = loadConfig(options.name, readMicroEnv, options.env);
-  const logger = createLogger(options.name, config.logLevel);
-  const metrics = new Metrics(options.name);
-  const tracing = startTracing(options.name, loadConfig(options.name, readTracingConfig, options.env));
-  const auth = config.auth;
-  const service = new Service({
-    name: options.name,
-    version: options.version,
-    logger,
-    metrics,
-    adminAddress: config.adminAddress,
-    authEnabled: auth.enabled,
-    // Auth innermost on both sides: a refused call is still traced, logged and counted.
-    serverWrappers: [
-      serverTracing(),
-      serverLogging(logger),
-      ...(config.metrics ? [serverMetrics(metrics)] : []),
-      ...(auth.enabled ? [serverAuth(createCredentialVerifier({ audience: options.name, secret: auth.secret }))] : []),
-    ],
-    clientWrappers: [
-      clientTracing(),
-      ...(config.metrics ? [clientMetrics(metrics)] : []),
-      circuitBreakers({ metrics, logger }),
-      ...(auth.enabled ? [clientAuth(createCredentialSigner({ issuer: options.name, secret: auth.secret }))] : []),
-    ],
-    registry: registryFromEnv(config),
-    transport: transportFromEnv(config),
-    address: config.serverAddress,
-    advertise: config.advertise,
-    settingNames: { address: "MICRO_SERVER_ADDRESS", adminAddress: "MICRO_ADMIN_ADDRESS" },
-    registerTtlMs: config.registerTtlMs,
-    registerIntervalMs: config.registerIntervalMs,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    clientTimeoutMs: config.clientTimeoutMs,
-  });
-  // Registered first, so it runs last: spans of the final calls and queries are still sent.
-  service.onStop(() => tracing.shutdown());
-  return service;
 }

@@ -5,6 +5,12 @@ import { Type, type Static } from "@sinclair/typebox";
 import { defineService } from "@gw/micro";
 import { Id, Limit, Money, Offset, Timestamp, strict } from "./common.js";
 
+/**
+ * The metadata key that carries a client's Idempotency-Key to `OrdersService.Create`: a repeat
+ * with the same key (per caller) returns the first order and creates nothing.
+ */
+export const IDEMPOTENCY_KEY = "idempotency-key";
+
 export const OrderStatus = Type.Union([Type.Literal("pending"), Type.Literal("cancelled")]);
 
 export const Order = Type.Object({

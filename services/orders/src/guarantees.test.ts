@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pgliteKind, postgresKind } from "@gw/database/testing";
-import { type HandlerContext, IDEMPOTENCY_KEY } from "@gw/micro";
+import { type HandlerContext } from "@gw/micro";
+import { IDEMPOTENCY_KEY } from "@gw/proto";
 import { handlerTesting } from "@gw/micro/testing";
 import { OrdersService } from "./handler.js";
 import { type Open, suiteOf } from "./testing.js";

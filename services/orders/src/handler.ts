@@ -5,19 +5,8 @@
  * call credential vouches for: the gateway cannot check that for an order id, only this service
  * knows whose order it is.
  */
-import {
-  type Client,
-  type HandlerContext,
-  type HandlerOf,
-  IDEMPOTENCY_KEY,
-  type RequestOf,
-  conflict,
-  forbidden,
-  isMicroError,
-  notFound,
-  unprocessable,
-} from "@gw/micro";
-import { DEFAULT_LIST_LIMIT, type Order, type orders, type products, type users } from "@gw/proto";
+import { type Client, type HandlerContext, type HandlerOf, type RequestOf, conflict, forbidden, isMicroError, notFound, unprocessable } from "@gw/micro";
+import { IDEMPOTENCY_KEY, DEFAULT_LIST_LIMIT, type Order, type orders, type products, type users } from "@gw/proto";
 import { type Actor, actorOf, mayActFor } from "./access.js";
 import { KeyReusedError } from "./idempotency.js";
 import type { OrderStore } from "./store.js";

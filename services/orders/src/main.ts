@@ -8,7 +8,7 @@ import { OrdersService } from "./handler.js";
 import { readKeyExpiryConfig, startKeyExpiry } from "./key-expiry.js";
 import { OrderStore } from "./store.js";
 
-const service = newService({ name: "orders", version: "1.0.0" });
+const service = await newService({ name: "orders", version: "1.0.0" });
 const keyExpiry = readKeyExpiryConfig();
 const db = await openServiceDatabase({
   service,

@@ -15,9 +15,9 @@ import { test } from "node:test";
 import { DataError, type Database } from "@gw/database";
 import { pgliteKind, postgresKind } from "@gw/database/testing";
 /** Errors from any of the three services are checked here, so `rejectsWith` takes the id. */
-import { IDEMPOTENCY_KEY, Server, type WireError } from "@gw/micro";
+import { Server, type WireError } from "@gw/micro";
 import { handlerTesting, rejectsWithMicroError as rejectsWith } from "@gw/micro/testing";
-import { orders } from "@gw/proto";
+import { IDEMPOTENCY_KEY, orders } from "@gw/proto";
 import type { Order } from "@gw/proto";
 import { type Open, suiteOf } from "./testing.js";
 

@@ -10,15 +10,8 @@ import { fileURLToPath } from "node:url";
 import { after, type TestContext } from "node:test";
 import { type Database, migrate } from "@gw/database";
 import { type DatabaseKind, migrateAndSeed } from "@gw/database/testing";
-import {
-  Client,
-  type HandlerOf,
-  HttpTransport,
-  MemoryRegistry,
-  type RegisteredService,
-  RoundRobinSelector,
-  Server,
-} from "@gw/micro";
+import { Client, type HandlerOf, MemoryRegistry, type RegisteredService, RoundRobinSelector, Server } from "@gw/micro";
+import { HttpTransport } from "@gw/micro/http";
 import { type orders, products, users } from "@gw/proto";
 import { ProductsService } from "@gw/products/handler";
 import { ProductStore } from "@gw/products/store";

@@ -7,7 +7,7 @@ import { products } from "@gw/proto";
 import { ProductsService } from "./handler.js";
 import { ProductStore } from "./store.js";
 
-const service = newService({ name: "products", version: "1.0.0" });
+const service = await newService({ name: "products", version: "1.0.0" });
 const db = await openServiceDatabase({
   service,
   migrations: new URL("../migrations/", import.meta.url),

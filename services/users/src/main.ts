@@ -7,7 +7,7 @@ import { users } from "@gw/proto";
 import { UsersService } from "./handler.js";
 import { UserStore } from "./store.js";
 
-const service = newService({ name: "users", version: "1.0.0" });
+const service = await newService({ name: "users", version: "1.0.0" });
 const db = await openServiceDatabase({
   service,
   migrations: new URL("../migrations/", import.meta.url),

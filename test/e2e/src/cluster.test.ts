@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { postgresAvailable } from "@gw/database/testing";
-import { NatsRegistry } from "@gw/micro";
+import { NatsRegistry } from "@gw/micro/nats";
 import { natsAvailable } from "@gw/micro/nats/testing";
 import { type Cluster, startCluster } from "./cluster.js";
 import { gatewayContract } from "./contract.js";

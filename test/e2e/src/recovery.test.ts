@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { NatsRegistry } from "@gw/micro";
+import { NatsRegistry } from "@gw/micro/nats";
 import { type Instance, System } from "./harness.js";
 import { type Reply, isWireError, send } from "./http.js";
 import { type NatsServer, type PostgresServer, missingServers, startNats, startPostgres } from "./servers.js";

@@ -15,7 +15,7 @@ import type { Node } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { type Outcome, RoundRobinSelector, type Selector } from "../selector/index.js";
 import { Server } from "../server/index.js";
-import { HttpTransport } from "../transport/http/index.js";
+import { HttpTransport } from "../http/index.js";
 import { CallTimeoutError, ConnectionError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
 import { Client, RetryBudget, type RetryBudgetOptions } from "./index.js";
 

@@ -16,7 +16,7 @@ import { MicroError, notFound } from "../errors/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { RoundRobinSelector } from "../selector/index.js";
 import { type HandlerWrapper, Server } from "../server/index.js";
-import { HttpTransport } from "../transport/http/index.js";
+import { HttpTransport } from "../http/index.js";
 import { type CallWrapper, Client } from "./index.js";
 import { closedPort } from "../transport/conformance.js";
 

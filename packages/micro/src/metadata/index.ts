@@ -9,8 +9,6 @@ export type Metadata = Readonly<Record<string, string>>;
 /** Well-known metadata keys. */
 export const REQUEST_ID = "request-id";
 export const TRACEPARENT = "traceparent";
-/** The client's Idempotency-Key for a create. */
-export const IDEMPOTENCY_KEY = "idempotency-key";
 
 /**
  * What a handler receives beside its request, and what a nested call takes as its parent:

@@ -1,13 +1,15 @@
 /**
  * Prometheus metrics for one program: a registry of its own (never prom-client's global, so
  * tests and several services in one process do not collide), Node's default metrics (event-loop
- * lag, heap, CPU), and the RPC, HTTP, breaker and pool instruments every part records into.
+ * lag, heap, CPU), and the RPC, breaker, outlier and pool instruments every part records into.
+ * A program adds instruments of its own to `registry` (the gateway's HTTP requests, say).
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { Counter as PromCounter, Gauge as PromGauge } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "./prom-parts.js";
 import type { NodeState } from "../selector/outliers.js";
 import { CallMetrics, type CallMetricsConfig, type CallSeries } from "./call.js";
 
-export type { CallSeries };
+export { CallMetrics, type CallMetricsConfig, type CallSeries };
 
 /** Seconds; from sub-millisecond local calls to the 5 s default deadline and beyond. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -26,37 +28,27 @@ export const CLIENT_CALLS: CallMetricsConfig = {
   duration: { name: "micro_client_request_duration_seconds", help: "RPC call time as the caller sees it" },
 };
 
-export const HTTP_CALLS: CallMetricsConfig = {
-  labelNames: ["method", "route"],
-  outcomeLabel: "status",
-  buckets: LATENCY_BUCKETS,
-  count: { name: "http_requests_total", help: "HTTP requests answered, by route pattern and status" },
-  duration: { name: "http_request_duration_seconds", help: "HTTP request time" },
-};
-
 export interface PoolStatsSource {
   stats(): { total: number; idle: number; waiting: number };
 }
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly breakerState: Gauge<"service">;
-  private readonly outOfRotation: Gauge<"service">;
-  private readonly ejections: Counter<"service">;
+  readonly breakerState: PromGauge<"service">;
+  private readonly outOfRotation: PromGauge<"service">;
+  private readonly ejections: PromCounter<"service">;
   /** Per service, the nodes the outlier detector holds out of full rotation (ejected, on trial or ramping). */
   private readonly held = new Map<string, Set<string>>();
   // Hand-written rather than prom-client's Histogram and Counter, which cost about 3 % of the
   // gateway's CPU even through cached children (see ./histogram.ts); they print identically.
   private readonly serverCalls: CallMetrics;
   private readonly clientCalls: CallMetrics;
-  private readonly httpCalls: CallMetrics;
 
   constructor(program: string) {
     this.registry.setDefaultLabels({ program });
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.serverCalls = new CallMetrics(this.registry, SERVER_CALLS);
     this.clientCalls = new CallMetrics(this.registry, CLIENT_CALLS);
-    this.httpCalls = new CallMetrics(this.registry, HTTP_CALLS);
     this.breakerState = new Gauge({ name: "micro_client_breaker_state", help: "Circuit breaker per downstream service: 0 closed, 1 half-open, 2 open", labelNames: ["service"], registers: [this.registry] });
     this.outOfRotation = new Gauge({ name: "micro_client_outlier_nodes", help: "Nodes per downstream service held out of full rotation: ejected, on trial or ramping up", labelNames: ["service"], registers: [this.registry] });
     this.ejections = new Counter({ name: "micro_client_outlier_ejections_total", help: "Times a node of a downstream service was ejected for failing", labelNames: ["service"], registers: [this.registry] });
@@ -82,10 +74,6 @@ export class Metrics {
     return this.clientCalls.of(service, endpoint);
   }
 
-  /** HTTP requests answered on one route. */
-  http(method: string, route: string): CallSeries {
-    return this.httpCalls.of(method, route);
-  }
 
   /**
    * Whether `registry` answers, asked at scrape time: 0 means this program is serving from what it

@@ -16,11 +16,11 @@ import { MicroError, badRequest, internal } from "../errors/index.js";
 import { Metrics } from "../metrics/index.js";
 import type { Registry } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
-import { NatsRegistry } from "../registry/nats/index.js";
+import { NatsRegistry } from "../nats/registry/index.js";
 import { RoundRobinSelector } from "../selector/index.js";
 import { Server } from "../server/index.js";
 import { closedPort } from "../transport/conformance.js";
-import { HttpTransport } from "../transport/http/index.js";
+import { HttpTransport } from "../http/index.js";
 import { circuitBreakers } from "./breaker.js";
 
 const flaky = defineService({

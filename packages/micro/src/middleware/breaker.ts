@@ -14,11 +14,11 @@ import type { Logger } from "../logger/index.js";
 import type { Metrics } from "../metrics/index.js";
 
 export interface BreakerOptions {
-  /** Share of failed calls, 0 to 1, that opens the breaker. @default 0.5 */
+  /** Share of failed calls, 0 to 1, that opens the breaker. @default DEFAULT_BREAKER_THRESHOLD */
   readonly threshold?: number;
-  /** The window the share is measured over. @default 10000 */
+  /** The window the share is measured over. @default DEFAULT_BREAKER_SAMPLING_MS */
   readonly samplingMs?: number;
-  /** Below this many calls per second the breaker never opens: too few to judge. @default 5 */
+  /** Below this many calls per second the breaker never opens: too few to judge. @default DEFAULT_BREAKER_MINIMUM_RPS */
   readonly minimumRps?: number;
   /** How long an open breaker first waits before letting one probe call through. @default 250 */
   readonly halfOpenAfterMs?: number;
@@ -49,6 +49,9 @@ function isServiceFailure(error: Error): boolean {
   return !error.local && error.code >= 500;
 }
 
+export const DEFAULT_BREAKER_THRESHOLD = 0.5;
+export const DEFAULT_BREAKER_SAMPLING_MS = 10_000;
+export const DEFAULT_BREAKER_MINIMUM_RPS = 5;
 export const DEFAULT_HALF_OPEN_AFTER_MS = 250;
 export const DEFAULT_MAX_HALF_OPEN_AFTER_MS = 5000;
 
@@ -78,9 +81,9 @@ function newBreaker(service: string, options: BreakerOptions): CircuitBreakerPol
   const policy = circuitBreaker(handleWhen(isServiceFailure), {
     halfOpenAfter: doubling(options.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS, options.maxHalfOpenAfterMs ?? DEFAULT_MAX_HALF_OPEN_AFTER_MS),
     breaker: new SamplingBreaker({
-      threshold: options.threshold ?? 0.5,
-      duration: options.samplingMs ?? 10_000,
-      minimumRps: options.minimumRps ?? 5,
+      threshold: options.threshold ?? DEFAULT_BREAKER_THRESHOLD,
+      duration: options.samplingMs ?? DEFAULT_BREAKER_SAMPLING_MS,
+      minimumRps: options.minimumRps ?? DEFAULT_BREAKER_MINIMUM_RPS,
     }),
   });
   options.metrics?.breakerState.set({ service }, 0);

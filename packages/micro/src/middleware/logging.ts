@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../logger/index.js";
 import { REQUEST_ID, TRACEPARENT } from "../metadata/index.js";
+import { traceIdOf } from "../tracing/index.js";
 import { codeOf } from "../metrics/index.js";
 import type { HandlerWrapper } from "../server/middleware.js";
 import { settled } from "./settled.js";
@@ -32,11 +33,4 @@ export function serverLogging(logger: Logger): HandlerWrapper {
       },
     );
   };
-}
-
-/** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
-export function traceIdOf(traceparent: string | undefined): string | undefined {
-  if (traceparent === undefined) return undefined;
-  const parts = traceparent.split("-");
-  return parts.length === 4 && parts[1]?.length === 32 ? parts[1] : undefined;
 }

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { type TestContext, describe, it } from "node:test";
 import { nkeys } from "@nats-io/transport-node";
 import { requireOrSkip } from "../testing.js";
-import { RegistryRefusedError, type Service, checkAccepted } from "../registry/index.js";
-import { NatsRegistry } from "../registry/nats/index.js";
+import { RegistryRefusedError, type RegisteredService, checkAccepted } from "../registry/index.js";
+import { NatsRegistry } from "./registry/index.js";
 import { requestOf } from "../transport/conformance.js";
-import { NatsTransport } from "../transport/nats/index.js";
+import { NatsTransport } from "./transport/index.js";
 import { type TestCertificates, makeCertificates } from "./certificates.js";
 import { NatsRefusedError, type NatsSecurity } from "./connection.js";
 import { type PrivateNats, natsServerBinary, startPrivateNats } from "./private-server.js";
@@ -37,7 +37,7 @@ async function scratch(t: TestContext): Promise<string> {
   return dir;
 }
 
-function nodeOf(name: string, address: string): Service {
+function nodeOf(name: string, address: string): RegisteredService {
   return { name, version: "1.0.0", endpoints: [`${name}.Get`], nodes: [{ id: `${name}-${randomUUID()}`, address, metadata: {} }] };
 }
 

@@ -19,35 +19,17 @@ import {
   tokenAuthenticator,
   usernamePasswordAuthenticator,
 } from "@nats-io/transport-node";
+import { RefusedError } from "../startup/error.js";
+import type { NatsAuth, NatsSecurity } from "./options.js";
 
-export type NatsAuth =
-  | { readonly kind: "password"; readonly user: string; readonly password: string }
-  | { readonly kind: "token"; readonly token: string }
-  /** The seed itself (`SU…`); the server knows the matching public key. */
-  | { readonly kind: "nkey"; readonly seed: string }
-  /** A `.creds` file (user JWT and NKey seed), read again on every connect so it can be rotated. */
-  | { readonly kind: "creds"; readonly file: string };
-
-/** TLS is required whenever this is present; files are PEM and read again on every connect. */
-export interface NatsTls {
-  /** The CA that signed the server's certificate; the system's CAs when absent. */
-  readonly caFile?: string | undefined;
-  /** A client certificate and its key, for servers with `verify: true`. */
-  readonly certFile?: string | undefined;
-  readonly keyFile?: string | undefined;
-}
-
-export interface NatsSecurity {
-  /** No credential when absent: only for a NATS that anyone on its network may use. */
-  readonly auth?: NatsAuth | undefined;
-  readonly tls?: NatsTls | undefined;
-}
+export type { NatsAuth, NatsSecurity, NatsTls } from "./options.js";
+export { redactServers } from "./options.js";
 
 /** Why a server will not have this client: retrying with the same settings cannot help. */
 export type NatsRefusal = "authorization" | "tls";
 
 /** The first connect was refused: wrong or missing credential, or a TLS failure. */
-export class NatsRefusedError extends Error {
+export class NatsRefusedError extends RefusedError {
   constructor(
     readonly servers: string,
     readonly reason: NatsRefusal,
@@ -103,11 +85,6 @@ export function refusalOf(error: unknown): NatsRefusal | undefined {
 
 /** Node's TLS errors and OpenSSL's certificate verification codes. */
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER|DECRYPT)|HOSTNAME_MISMATCH/;
-
-/** `nats://user:pass@host` → `nats://***@host`, for every server of a comma-separated list. */
-export function redactServers(servers: string): string {
-  return servers.replace(/\/\/[^/@,]*@/g, "//***@");
-}
 
 function causeText(cause: unknown): string {
   return cause instanceof Error && cause.message !== "" ? cause.message : String(cause);

@@ -47,3 +47,6 @@ export async function requireNats(t: Pick<TestContext, "skip">): Promise<boolean
   return requireOrSkip(t, await natsAvailable(), natsMissingReason());
 }
 
+
+export { type PrivateNats, natsServerBinary, startPrivateNats } from "./private-server.js";
+export { type TestCertificates, makeCertificates } from "./certificates.js";

@@ -7,21 +7,22 @@ import assert from "node:assert/strict";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { CachedRegistry } from "./cache.js";
-import { RegistryError, type Service, nodesOf } from "./index.js";
+import { registryConformance } from "./conformance.js";
+import { RegistryError, type RegisteredService, nodesOf } from "./index.js";
 import { MemoryRegistry } from "./memory.js";
 
 class CountingRegistry extends MemoryRegistry {
   lookups = 0;
   failing = false;
 
-  override async getService(name: string): Promise<Service[]> {
+  override async getService(name: string): Promise<RegisteredService[]> {
     this.lookups++;
     if (this.failing) throw new RegistryError("registry unreachable");
     return super.getService(name);
   }
 }
 
-function serviceOf(nodeId: string): Service {
+function serviceOf(nodeId: string): RegisteredService {
   return { name: "users", version: "1.0.0", endpoints: ["UsersService.Get"], nodes: [{ id: nodeId, address: "127.0.0.1:4000", metadata: {} }] };
 }
 
@@ -107,3 +108,13 @@ describe("cached registry", () => {
     assert.equal(inner.lookups, 1);
   });
 });
+
+registryConformance(
+  "cached",
+  async () => {
+    // Callers look nodes up through the cache: it must answer as the registry behind it would.
+    const inner = new MemoryRegistry();
+    return { open: () => new CachedRegistry(inner), cleanup: () => inner.close() };
+  },
+  { processes: false },
+);

@@ -3,7 +3,7 @@
  * event says the service changed or when the entry is older than `maxAgeMs`. When the
  * registry cannot be reached, the last known nodes keep serving.
  */
-import type { Registry, RegisterOptions, Service, WatchEvent, Watcher } from "./index.js";
+import type { Registry, RegisterOptions, RegisteredService, WatchEvent, Watcher } from "./index.js";
 
 export interface CacheOptions {
   /** Refresh an entry this old even without a watch event. @default 5000 */
@@ -13,7 +13,7 @@ export interface CacheOptions {
 export const DEFAULT_CACHE_MAX_AGE_MS = 5000;
 
 interface Entry {
-  services: Service[];
+  services: RegisteredService[];
   /** 0 until the first successful lookup. */
   fetchedAt: number;
   /** Bumped by every watch event, so a lookup that raced a change is not taken as fresh. */
@@ -21,7 +21,7 @@ interface Entry {
   /** The generation `services` was fetched in, so a slow old lookup cannot overwrite a newer one. */
   fetchedGeneration: number;
   valid: boolean;
-  pending: Promise<Service[]> | undefined;
+  pending: Promise<RegisteredService[]> | undefined;
   pendingGeneration: number;
 }
 
@@ -39,7 +39,7 @@ export class CachedRegistry implements Registry {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
   }
 
-  async getService(name: string): Promise<Service[]> {
+  async getService(name: string): Promise<RegisteredService[]> {
     this.watchOnce();
     const entry = this.entries.get(name);
     if (entry?.valid && Date.now() - entry.fetchedAt < this.maxAgeMs) return entry.services;
@@ -47,15 +47,15 @@ export class CachedRegistry implements Registry {
     return this.refresh(name, entry);
   }
 
-  register(service: Service, options: RegisterOptions): Promise<void> {
+  register(service: RegisteredService, options: RegisterOptions): Promise<void> {
     return this.inner.register(service, options);
   }
 
-  deregister(service: Service): Promise<void> {
+  deregister(service: RegisteredService): Promise<void> {
     return this.inner.deregister(service);
   }
 
-  listServices(): Promise<Service[]> {
+  listServices(): Promise<RegisteredService[]> {
     return this.inner.listServices();
   }
 
@@ -74,7 +74,7 @@ export class CachedRegistry implements Registry {
     this.entries.clear();
   }
 
-  private refresh(name: string, stale: Entry | undefined): Promise<Service[]> {
+  private refresh(name: string, stale: Entry | undefined): Promise<RegisteredService[]> {
     const entry: Entry = stale ?? {
       services: [],
       fetchedAt: 0,

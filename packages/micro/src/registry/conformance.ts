@@ -1,22 +1,36 @@
 /**
- * The conformance suite every Registry implementation runs (memory, local, NATS), so that swapping
- * the registry changes nothing for the selector and client above it. Each test opens its own
- * registry: two instances from one factory are not assumed to share state.
+ * The conformance suite every Registry implementation runs (memory, local, NATS, and the cache
+ * callers put in front of any of them), so that swapping the registry changes nothing for the
+ * selector and client above it. Each test gets its own store (a folder, a bucket); what several
+ * instances on one store, and other processes, must see is in conformance-shared.ts.
  * Timing checks poll with waitFor instead of sleeping a fixed time, and keep wide TTL margins, so a
  * slow machine makes the suite slower rather than flaky.
  */
 import assert from "node:assert/strict";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Registry, Service, WatchAction, WatchEvent } from "./index.js";
+import type { Registry, RegisteredService, WatchAction, WatchEvent } from "./index.js";
+import { namingTests, sharingTests } from "./conformance-shared.js";
 
-export type RegistryFactory = () => Promise<{ registry: Registry; cleanup: () => Promise<void> }>;
+/** One test's store, and how to open registries on it. */
+export interface RegistryUnderTest {
+  /** A registry on the store; each call opens another instance on the same store. */
+  open(): Registry;
+  /**
+   * How a separate process opens a registry on the same store: `new module[exportName](options)`.
+   * Absent for a registry that lives in one process (memory).
+   */
+  readonly child?: { readonly moduleUrl: string; readonly exportName: string; readonly options: unknown };
+  cleanup(): Promise<void>;
+}
+
+export type RegistryFactory = () => Promise<RegistryUnderTest>;
 
 /** Short enough to wait out, long enough that a busy machine still reads a node before it expires. */
-const SHORT_TTL_MS = 300;
-const LONG_TTL_MS = 60_000;
+export const SHORT_TTL_MS = 300;
+export const LONG_TTL_MS = 60_000;
 /** Expiry is noticed by a sweep or poll of about a second; the rest is room for a loaded machine. */
-const WAIT_MS = 5_000;
+export const WAIT_MS = 5_000;
 
 /** Resolves once `predicate` holds, checking every 10 ms; fails the test after `timeoutMs`. */
 export async function waitFor(
@@ -31,26 +45,40 @@ export async function waitFor(
   }
 }
 
-export function registryConformance(label: string, create: RegistryFactory): void {
+export interface ConformanceOptions {
+  /** Other processes can share the store (not the memory registry): the suite then runs one. @default true */
+  readonly processes?: boolean;
+}
+
+export function registryConformance(label: string, create: RegistryFactory, options: ConformanceOptions = {}): void {
   describe(`${label} registry conformance`, () => {
     lookupTests(create);
     removalTests(create);
     lifetimeTests(create);
     watchTests(create);
     watchScopeTests(create);
+    namingTests(create);
+    sharingTests(create, options.processes ?? true);
   });
+}
+
+/** `count` registries on one fresh store, closed (and the store removed) after the test. */
+export async function openOnOneStore(t: TestContext, create: RegistryFactory, count = 1): Promise<{ registries: Registry[]; under: RegistryUnderTest }> {
+  const under = await create();
+  const registries = Array.from({ length: count }, () => under.open());
+  t.after(async () => {
+    for (const registry of registries) await registry.close();
+    await under.cleanup();
+  });
+  return { registries, under };
 }
 
 async function open(t: TestContext, create: RegistryFactory): Promise<Registry> {
-  const { registry, cleanup } = await create();
-  t.after(async () => {
-    await registry.close();
-    await cleanup();
-  });
-  return registry;
+  const { registries } = await openOnOneStore(t, create);
+  return registries[0] as Registry;
 }
 
-function serviceOf(name: string, nodeIds: readonly string[], version = "1.0.0"): Service {
+export function serviceOf(name: string, nodeIds: readonly string[], version = "1.0.0"): RegisteredService {
   return {
     name,
     version,
@@ -59,12 +87,12 @@ function serviceOf(name: string, nodeIds: readonly string[], version = "1.0.0"):
   };
 }
 
-function nodeIdsOf(services: readonly Service[]): string[] {
+export function nodeIdsOf(services: readonly RegisteredService[]): string[] {
   return services.flatMap((s) => s.nodes.map((n) => n.id)).sort();
 }
 
 /** Records what a watcher hears; stopped when the test ends. */
-function listen(t: TestContext, registry: Registry, service?: string) {
+export function listen(t: TestContext, registry: Registry, service?: string) {
   const events: WatchEvent[] = [];
   const watcher = registry.watch((event) => events.push(event), service === undefined ? undefined : { service });
   t.after(() => watcher.stop());

@@ -3,6 +3,7 @@
  * Nodes are registered with a TTL and re-registered on an interval; a node whose TTL has
  * passed without a refresh is gone, so a killed process disappears on its own.
  */
+import { RefusedError } from "../startup/error.js";
 
 export interface Node {
   /** Unique per running instance, e.g. `users-6f1c…`. */
@@ -12,7 +13,8 @@ export interface Node {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export interface Service {
+/** A service as registered and looked up: its name, version, endpoints and nodes. */
+export interface RegisteredService {
   readonly name: string;
   readonly version: string;
   /** Endpoint names such as `UsersService.Get`. */
@@ -30,7 +32,7 @@ export type WatchAction = "create" | "update" | "delete";
 export interface WatchEvent {
   readonly action: WatchAction;
   /** The service with only the node the event is about. */
-  readonly service: Service;
+  readonly service: RegisteredService;
 }
 
 export interface Watcher {
@@ -41,12 +43,12 @@ export interface Registry {
   /** `memory`, `local`, `nats`, … */
   readonly name: string;
   /** Registers (or refreshes) every node of `service`. */
-  register(service: Service, options: RegisterOptions): Promise<void>;
+  register(service: RegisteredService, options: RegisterOptions): Promise<void>;
   /** Removes every node of `service`; unknown nodes are ignored. */
-  deregister(service: Service): Promise<void>;
+  deregister(service: RegisteredService): Promise<void>;
   /** The live registrations of `name`, one entry per version; empty when none. */
-  getService(name: string): Promise<Service[]>;
-  listServices(): Promise<Service[]>;
+  getService(name: string): Promise<RegisteredService[]>;
+  listServices(): Promise<RegisteredService[]>;
   /** Calls `listener` on every change; `service` narrows it to one service. */
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher;
   /** Reachability of the registry itself, for readiness. */
@@ -67,7 +69,7 @@ export class RegistryError extends Error {
  * that other users could write to, or a NATS that refuses its credential or its TLS. A program
  * stops at start with this error's message rather than retrying forever.
  */
-export class RegistryRefusedError extends RegistryError {
+export class RegistryRefusedError extends RefusedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "RegistryRefusedError";
@@ -87,48 +89,9 @@ export async function checkAccepted(registry: Registry): Promise<void> {
 }
 
 /** Every node of `services`, flattened across versions. */
-export function nodesOf(services: readonly Service[]): Node[] {
+export function nodesOf(services: readonly RegisteredService[]): Node[] {
   return services.flatMap((s) => s.nodes);
 }
 
-/** A registration record holds one node: registries store and expire nodes one by one. */
-export interface NodeRecord {
-  readonly service: string;
-  readonly version: string;
-  readonly endpoints: readonly string[];
-  readonly node: Node;
-  /** Epoch milliseconds. */
-  readonly expiresAt: number;
-}
-
-export function recordsOf(service: Service, ttlMs: number, now = Date.now()): NodeRecord[] {
-  return service.nodes.map((node) => ({
-    service: service.name,
-    version: service.version,
-    endpoints: service.endpoints,
-    node,
-    expiresAt: now + ttlMs,
-  }));
-}
-
-/** Groups live records back into services, one per version, in a stable order. */
-export function servicesOf(records: Iterable<NodeRecord>, now = Date.now()): Service[] {
-  const byKey = new Map<string, { name: string; version: string; endpoints: readonly string[]; nodes: Node[] }>();
-  for (const r of records) {
-    if (r.expiresAt <= now) continue;
-    const key = `${r.service}\u0000${r.version}`;
-    let s = byKey.get(key);
-    if (!s) {
-      s = { name: r.service, version: r.version, endpoints: r.endpoints, nodes: [] };
-      byKey.set(key, s);
-    }
-    s.nodes.push(r.node);
-  }
-  const out = [...byKey.values()];
-  for (const s of out) s.nodes.sort((a, b) => a.id.localeCompare(b.id));
-  return out.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
-}
-
-export function serviceWithNode(record: NodeRecord): Service {
-  return { name: record.service, version: record.version, endpoints: record.endpoints, nodes: [record.node] };
-}
+export { type NodeRecord, parseRecord, recordsOf, serviceWithNode, servicesOf } from "./records.js";
+export { InvalidNameError, type NameKind, checkName, checkRegistration, isName } from "./names.js";

@@ -6,9 +6,11 @@ import {
   type NodeRecord,
   type Registry,
   type RegisterOptions,
-  type Service,
+  type RegisteredService,
   type WatchEvent,
   type Watcher,
+  checkName,
+  checkRegistration,
   recordsOf,
   serviceWithNode,
   servicesOf,
@@ -24,7 +26,8 @@ export class MemoryRegistry implements Registry {
   private readonly watchers = new Watchers();
   private sweeper: NodeJS.Timeout | undefined;
 
-  async register(service: Service, options: RegisterOptions): Promise<void> {
+  async register(service: RegisteredService, options: RegisterOptions): Promise<void> {
+    checkRegistration(this.name, service);
     for (const record of recordsOf(service, options.ttlMs)) {
       const key = keyOf(record.service, record.node.id);
       const action = this.records.has(key) ? "update" : "create";
@@ -34,7 +37,8 @@ export class MemoryRegistry implements Registry {
     this.startSweeper();
   }
 
-  async deregister(service: Service): Promise<void> {
+  async deregister(service: RegisteredService): Promise<void> {
+    checkRegistration(this.name, service);
     for (const node of service.nodes) {
       const key = keyOf(service.name, node.id);
       const record = this.records.get(key);
@@ -44,17 +48,19 @@ export class MemoryRegistry implements Registry {
     }
   }
 
-  async getService(name: string): Promise<Service[]> {
+  async getService(name: string): Promise<RegisteredService[]> {
+    checkName(this.name, "service name", name);
     this.sweep();
     return servicesOf([...this.records.values()].filter((r) => r.service === name));
   }
 
-  async listServices(): Promise<Service[]> {
+  async listServices(): Promise<RegisteredService[]> {
     this.sweep();
     return servicesOf(this.records.values());
   }
 
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
+    if (options?.service !== undefined) checkName(this.name, "service name", options.service);
     return this.watchers.add(listener, options?.service);
   }
 

@@ -5,7 +5,7 @@
  * tried anyway, since one of them may be back and nothing else can serve.
  */
 import { unavailable } from "../errors/index.js";
-import { type Node, type Registry, type Service, nodesOf } from "../registry/index.js";
+import { type Node, type Registry, type RegisteredService, nodesOf } from "../registry/index.js";
 import { type NodeState, type OutlierOptions, type Outcome, OutlierDetector } from "./outliers.js";
 
 export type { NodeState, OutlierOptions, Outcome } from "./outliers.js";
@@ -34,7 +34,7 @@ export interface Selector {
 
 export class RoundRobinSelector implements Selector {
   private readonly counters = new Map<string, number>();
-  private readonly flattened = new WeakMap<readonly Service[], readonly Node[]>();
+  private readonly flattened = new WeakMap<readonly RegisteredService[], readonly Node[]>();
   private readonly outliers: OutlierDetector;
 
   constructor(
@@ -73,7 +73,7 @@ export class RoundRobinSelector implements Selector {
   }
 
   /** A cached registry answers with the same array until the service changes: flatten it once. */
-  private flatten(service: string, services: readonly Service[]): readonly Node[] {
+  private flatten(service: string, services: readonly RegisteredService[]): readonly Node[] {
     let nodes = this.flattened.get(services);
     if (!nodes) {
       nodes = nodesOf(services);

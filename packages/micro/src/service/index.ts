@@ -5,21 +5,31 @@
  * calls and closes what it was given to close.
  */
 import { randomUUID } from "node:crypto";
-import { Client, type CallWrapper } from "../client/index.js";
+import { type CallWrapper, type Client, DEFAULT_CALL_TIMEOUT_MS } from "../client/index.js";
+import { Callers } from "../client/callers.js";
 import type { HandlerOf, ServiceContract } from "../contract/index.js";
 import { type Logger, exitAfterFlush } from "../logger/index.js";
-import { CachedRegistry } from "../registry/cache.js";
-import { type Registry, type Service as Registration, checkAccepted } from "../registry/index.js";
-import { RoundRobinSelector } from "../selector/index.js";
+import { type Registry, type RegisteredService, checkAccepted } from "../registry/index.js";
 import { Server, type HandlerWrapper } from "../server/index.js";
 import type { Listener, Transport } from "../transport/index.js";
 import { Readiness } from "../health/index.js";
-import { type AdminServer, listenAdmin } from "../health/server.js";
+import type { AdminServer } from "../admin/index.js";
 import { Metrics } from "../metrics/index.js";
-import { StartupError, exitOnStartupFailure, listenFailure, notifyListening } from "../startup/index.js";
+import { exitOnStartupFailure, listenFailure, notifyListening } from "../startup/index.js";
 import { advertisedAddress } from "./advertise.js";
 import { Registrar } from "./registrar.js";
-import { isRefusal } from "./refused.js";
+
+/** How long a registration lives without a refresh: a killed node is gone after it. */
+export const DEFAULT_REGISTER_TTL_MS = 15_000;
+/** How long in-flight calls may finish once SIGTERM came. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Where a service listens when told nothing: this machine only, any free port (registered). */
+export const DEFAULT_SERVER_ADDRESS = "127.0.0.1:0";
+
+/** A registration is refreshed three times per TTL, so two refreshes can be lost before it expires. */
+export function defaultRegisterIntervalMs(ttlMs: number): number {
+  return Math.floor(ttlMs / 3);
+}
 
 export interface ServiceOptions {
   readonly name: string;
@@ -31,13 +41,13 @@ export interface ServiceOptions {
   readonly address?: string;
   /** The address others dial, when it differs from the bound one (containers). */
   readonly advertise?: string | undefined;
-  /** @default 15000 */
+  /** @default DEFAULT_REGISTER_TTL_MS */
   readonly registerTtlMs?: number;
-  /** @default 5000 */
+  /** @default a third of the TTL */
   readonly registerIntervalMs?: number;
-  /** How long in-flight calls may finish at shutdown. @default 10000 */
+  /** How long in-flight calls may finish at shutdown. @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   readonly shutdownTimeoutMs?: number;
-  /** Client call timeout. @default 5000 */
+  /** Client call timeout. @default DEFAULT_CALL_TIMEOUT_MS */
   readonly clientTimeoutMs?: number;
   readonly serverWrappers?: readonly HandlerWrapper[];
   readonly clientWrappers?: readonly CallWrapper[];
@@ -67,11 +77,11 @@ export class Service {
   readonly metrics: Metrics;
   readonly authEnabled: boolean;
   private listener: Listener | undefined;
-  private registration: Registration | undefined;
+  private registration: RegisteredService | undefined;
   private registrar: Registrar | undefined;
   private admin: AdminServer | undefined;
   private readonly closers: Array<() => Promise<void>> = [];
-  private readonly callerRegistry: CachedRegistry;
+  private readonly callers: Callers;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: ServiceOptions) {
@@ -87,8 +97,14 @@ export class Service {
       // at once rather than at the next interval (and is back as soon as the dependency is).
       onUnavailable: () => this.registrar?.check(),
     });
-    this.callerRegistry = new CachedRegistry(options.registry);
     this.metrics = options.metrics ?? new Metrics(options.name);
+    this.callers = new Callers({
+      registry: options.registry,
+      transport: options.transport,
+      timeoutMs: options.clientTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      wrappers: options.clientWrappers,
+      metrics: this.metrics,
+    });
     this.authEnabled = options.authEnabled ?? false;
     this.readiness.add("registry", () => options.registry.ping());
     this.metrics.observeRegistry(options.registry);
@@ -117,15 +133,7 @@ export class Service {
 
   /** A client for calling other services, sharing this service's registry and transport. */
   client<const Cs extends readonly ServiceContract[]>(contracts: Cs): Client<Cs> {
-    const client = new Client({
-      contracts,
-      selector: new RoundRobinSelector(this.callerRegistry, { onChange: this.metrics.nodeStateChanged }),
-      transport: this.options.transport.client(),
-      timeoutMs: this.options.clientTimeoutMs ?? 5000,
-      wrappers: this.options.clientWrappers ?? [],
-    });
-    this.onStop(() => client.close());
-    return client;
+    return this.callers.client(contracts);
   }
 
   /** Runs `fn` at shutdown, after the last in-flight call; last registered runs first. */
@@ -152,8 +160,8 @@ export class Service {
       registry: o.registry,
       readiness: this.readiness,
       logger: this.logger,
-      ttlMs: o.registerTtlMs ?? 15_000,
-      intervalMs: o.registerIntervalMs ?? 5000,
+      ttlMs: o.registerTtlMs ?? DEFAULT_REGISTER_TTL_MS,
+      intervalMs: o.registerIntervalMs ?? defaultRegisterIntervalMs(o.registerTtlMs ?? DEFAULT_REGISTER_TTL_MS),
     });
     await this.registrar.start();
     this.logger.info({ address, admin: this.admin?.address, node: this.nodeId, registry: o.registry.name }, `${o.name} serving`);
@@ -187,8 +195,7 @@ export class Service {
     try {
       await this.start();
     } catch (error) {
-      // A registry's refusal is a complete reason on its own, as a start-up failure's is.
-      return exitOnStartupFailure(this.name, isRefusal(error) ? new StartupError(error.message, { cause: error }) : error, this.logger);
+      return exitOnStartupFailure(this.name, error, this.logger);
     }
     notifyListening(this.address ?? "");
   }
@@ -200,10 +207,12 @@ export class Service {
     const failed = (address: string, variable: string) => (error: unknown) => {
       throw listenFailure(error, { program: o.name, address, variable });
     };
-    const bind = o.address ?? "127.0.0.1:0";
+    const bind = o.address ?? DEFAULT_SERVER_ADDRESS;
     const listener = await o.transport.listen(bind, this.server.serve).catch(failed(bind, names.address));
     const adminAddress = o.adminAddress;
     if (adminAddress !== undefined) {
+      // Loaded only when asked for: it is an HTTP server, which a service without one never loads.
+      const { listenAdmin } = await import("../admin/index.js");
       const admin = listenAdmin(adminAddress, { name: o.name, readiness: this.readiness, metrics: this.metrics });
       this.admin = await admin.catch(async (error: unknown) => {
         // A start that failed half-way leaves nothing listening behind it.
@@ -216,11 +225,13 @@ export class Service {
 
   private async shutdown(): Promise<void> {
     await this.registrar?.stop();
-    await this.listener?.close(this.options.shutdownTimeoutMs ?? 10_000);
+    await this.listener?.close(this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    // The clients first: no call needs them any more, and they were made after what the closers
+    // close (a database, say).
+    await this.callers.close();
     for (const close of this.closers) {
       await close().catch((error: unknown) => this.logger.warn({ err: error }, "close failed"));
     }
-    await this.callerRegistry.close();
     await this.options.registry.close();
     await this.admin?.close();
     this.logger.info("stopped");

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../logger/index.js";
 import type { Readiness } from "../health/index.js";
-import type { Registry, Service as Registration } from "../registry/index.js";
+import type { Registry, RegisteredService } from "../registry/index.js";
 
 export interface RegistrarOptions {
   readonly registry: Registry;
@@ -30,7 +30,7 @@ export class Registrar {
   private recheck = false;
 
   constructor(
-    private readonly registration: Registration,
+    private readonly registration: RegisteredService,
     private readonly options: RegistrarOptions,
   ) {}
 

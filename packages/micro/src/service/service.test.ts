@@ -15,7 +15,7 @@ import { DependencyRejectedError, DependencyUnavailableError, MicroError } from 
 import { createLogger } from "../logger/index.js";
 import type { WatchEvent } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
-import { HttpTransport } from "../transport/http/index.js";
+import { HttpTransport } from "../http/index.js";
 import { StartupError } from "../startup/index.js";
 import { TcpTransport } from "../transport/tcp/index.js";
 import { Service } from "./index.js";

@@ -21,6 +21,18 @@ export class StartupError extends Error {
   }
 }
 
+/**
+ * The infrastructure will not have this program, and asking again cannot change that: a registry
+ * folder other users could write to, a NATS that refuses the program's credential or its TLS.
+ * Retrying forever would hide it; the program stops at start with this one line instead.
+ */
+export class RefusedError extends StartupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RefusedError";
+  }
+}
+
 /** The line a program prints when `error` stops it at start, without the newline. */
 export function startupFailureLine(program: string, error: unknown): string {
   if (error instanceof StartupError) return `${program}: ${error.describe()}`;

@@ -12,7 +12,6 @@
  */
 import { type Context, ROOT_CONTEXT, type Span, TraceFlags, type Tracer, context, isSpanContextValid, propagation, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOffSampler, BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { EnvReader } from "../config/index.js";
@@ -53,8 +52,11 @@ export function spansRecorded(): boolean {
   return recording;
 }
 
-/** Registers the global tracer provider for this process; call once, at start. */
-export function startTracing(serviceName: string, config: TracingConfig): Tracing {
+/**
+ * Registers the global tracer provider for this process; call once, at start. The OTLP exporter
+ * (HTTP, protobuf and its transformer) is loaded only when an endpoint is configured.
+ */
+export async function startTracing(serviceName: string, config: TracingConfig): Promise<Tracing> {
   if (!config.enabled) return { tracer: trace.getTracer(TRACER_NAME), shutdown: async () => {} };
   const resource = resourceFromAttributes({ "service.name": serviceName });
   const propagator = new W3CTraceContextPropagator();
@@ -65,6 +67,7 @@ export function startTracing(serviceName: string, config: TracingConfig): Tracin
     provider.register({ propagator, contextManager: null });
     return { tracer: trace.getTracer(TRACER_NAME), shutdown: () => provider.shutdown() };
   }
+  const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
   const exporter = new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/$/, "")}/v1/traces` });
   const spanProcessors = [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.batchDelayMs })];
   const provider = new NodeTracerProvider({ resource, spanProcessors });
@@ -114,4 +117,11 @@ export function metadataWithSpan(metadata: Metadata, span: Span): Metadata {
 export function parentContext(metadata: Metadata): Context {
   const active = context.active();
   return trace.getSpan(active) ? active : contextFromMetadata(metadata, active);
+}
+
+/** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  if (traceparent === undefined) return undefined;
+  const parts = traceparent.split("-");
+  return parts.length === 4 && parts[1]?.length === 32 ? parts[1] : undefined;
 }

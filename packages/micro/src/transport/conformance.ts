@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { type AddressInfo, createServer } from "node:net";
+import { type AddressInfo, type Socket, createServer } from "node:net";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import {
@@ -20,6 +20,8 @@ import {
   type TransportClient,
   type TransportHandler,
   type TransportRequest,
+  type TransportResponse,
+  MAX_MESSAGE_BYTES,
 } from "./index.js";
 
 export interface TransportUnderTest {
@@ -28,6 +30,18 @@ export interface TransportUnderTest {
   readonly listenAddress: string;
   /** An address where nothing listens, so a request there is never delivered. */
   unreachableAddress(): Promise<string>;
+  /**
+   * Sends `address` something that is not a call, as a stray client of the transport would, and
+   * returns the status and wire error the node answered with. Absent for a transport whose answer
+   * to garbage is to close the connection (TCP; its own tests cover that).
+   */
+  notACall?(address: string): Promise<{ readonly code: number; readonly body: unknown }>;
+  /**
+   * Starts a call with `client` that is delivered and then loses its connection before an answer
+   * (a node killed mid-call, a connection dropped): the transport must reject it with
+   * ConnectionLostError, not wait for its deadline.
+   */
+  loseMidCall(t: TestContext, client: TransportClient): Promise<{ readonly pending: Promise<TransportResponse> }>;
   cleanup(): Promise<void>;
 }
 
@@ -43,6 +57,7 @@ export function transportConformance(label: string, create: TransportFactory): v
   describe(`${label} transport conformance`, () => {
     roundTripTests(create);
     failureTests(create);
+    limitTests(create);
     lifecycleTests(create);
   });
 }
@@ -246,4 +261,70 @@ export async function closedPort(): Promise<string> {
   server.close();
   await once(server, "close");
   return `127.0.0.1:${port}`;
+}
+
+function limitTests(create: TransportFactory): void {
+  it("transport - a body above MAX_MESSAGE_BYTES is a 413 wire error, exactly MAX_MESSAGE_BYTES is fine, and the client stays usable", async (t) => {
+    const { client, listener } = await harness(t, create, async (request) => ({ ok: true, body: request.body }));
+    // Far past the limit too: the node must answer while the caller may still be sending.
+    for (const size of [MAX_MESSAGE_BYTES + 1, MAX_MESSAGE_BYTES * 3]) {
+      const response = await client.request(listener.address, requestOf(Buffer.alloc(size, 0x61)));
+      assert.deepEqual([response.ok, response.code], [false, 413], `size ${size}`);
+      const wire = JSON.parse(Buffer.from(response.body).toString()) as Record<string, unknown>;
+      assert.deepEqual([wire.code, wire.status, wire.detail], [413, "Payload Too Large", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`]);
+    }
+    const exact = await client.request(listener.address, requestOf(Buffer.alloc(MAX_MESSAGE_BYTES, 0x62)));
+    assert.deepEqual([exact.ok, exact.body.byteLength], [true, MAX_MESSAGE_BYTES]);
+    assert.equal(Buffer.from((await client.request(listener.address, requestOf("small"))).body).toString(), "small");
+  });
+
+  it("transport - a handler that throws is a bare 500 wire error, naming nothing it saw", async (t) => {
+    const { client, listener } = await harness(t, create, async () => {
+      throw new Error("SELECT secret FROM users WHERE password = 'hunter2'");
+    });
+    const response = await client.request(listener.address, requestOf("{}"));
+    assert.deepEqual([response.ok, response.code], [false, 500]);
+    assert.deepEqual(JSON.parse(Buffer.from(response.body).toString()), { id: "transport", code: 500, detail: "internal error", status: "Internal Server Error" });
+  });
+
+  it("transport - something that is not a call is a 400 wire error, where the transport can answer it", async (t) => {
+    const { under, listener } = await harness(t, create, async (request) => ({ ok: true, body: request.body }));
+    if (under.notACall === undefined) return;
+    const { code, body } = await under.notACall(listener.address);
+    assert.equal(code, 400);
+    assert.deepEqual(body, { id: "transport", code: 400, detail: "not an RPC request", status: "Bad Request" });
+  });
+
+  it("transport - a call whose connection is lost after it was delivered rejects with ConnectionLostError", async (t) => {
+    const under = await create();
+    const client = under.transport.client();
+    t.after(async () => {
+      await client.close();
+      await under.cleanup();
+    });
+    const { pending } = await under.loseMidCall(t, client);
+    const started = performance.now();
+    await assert.rejects(pending, ConnectionLostError);
+    assert.ok(performance.now() - started < HANG_MS / 2, "noticed at once, not at the deadline");
+  });
+}
+
+/**
+ * For socket transports' `loseMidCall`: a node that accepts a connection, reads the call and
+ * drops the connection without answering. Its address; closed when the test ends.
+ */
+export async function droppingNode(t: TestContext): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    // Reading first makes sure the call was delivered: this is a loss mid-call, not a refusal.
+    socket.once("data", () => socket.destroy());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

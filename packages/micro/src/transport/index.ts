@@ -4,6 +4,12 @@
  */
 import type { Metadata } from "../metadata/index.js";
 
+/**
+ * The largest request or response body any transport carries: what a broken or hostile peer can
+ * make a node buffer. One figure for every transport, so a call that fits one fits all.
+ */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 export interface TransportRequest {
   readonly service: string;
   readonly endpoint: string;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Database, migrate } from "@gw/database";
-import { openPostgres } from "@gw/database/postgres/index";
+import { openPostgres } from "@gw/database/postgres";
 import { type TestDatabase, createTestDatabase, postgresAvailable, requirePostgres } from "@gw/database/testing";
 import { ROOT } from "../harness.js";
 import type { Sample } from "./load.js";

@@ -5,7 +5,8 @@
  * fixed admin address, which its registration advertises: that is how the suite tells which
  * registration belongs to which process, and whether a restarted one is registered again.
  */
-import { NatsRegistry, nodesOf } from "@gw/micro";
+import { nodesOf } from "@gw/micro";
+import { NatsRegistry } from "@gw/micro/nats";
 import { type Instance, System, freePort, programOf } from "../harness.js";
 import { send } from "../http.js";
 import type { NatsServer, PostgresServer } from "../servers.js";

@@ -7,9 +7,10 @@
  */
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import { EnvReader, NatsRegistry, NatsTransport, type RegisteredService, readMicroEnv } from "@gw/micro";
+import { EnvReader, type RegisteredService, readMicroEnv } from "@gw/micro";
+import { NatsRegistry, NatsTransport } from "@gw/micro/nats";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { natsServerBinary } from "@gw/micro/nats/private-server";
+import { natsServerBinary } from "@gw/micro/nats/testing";
 import { requireOrSkip } from "@gw/micro/testing";
 import { nkeys } from "@nats-io/transport-node";
 import { loadManifests } from "./kubernetes.js";

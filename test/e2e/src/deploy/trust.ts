@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { natsServerBinary } from "@gw/micro/nats/private-server";
+import { natsServerBinary } from "@gw/micro/nats/testing";
 import { type NatsConnection, connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { freePort } from "../harness.js";
 import { readText, repoPath } from "./files.js";

@@ -10,17 +10,19 @@ import { resolve } from "node:path";
 import {
   type Registry,
   type RegisterOptions,
-  type Service,
+  type RegisteredService,
   type WatchEvent,
   type Watcher,
   RegistryError,
+  checkName,
+  checkRegistration,
   RegistryRefusedError,
   recordsOf,
   servicesOf,
 } from "../index.js";
 import { Watchers } from "../watchers.js";
 import { folderProblem } from "./permissions.js";
-import { checkSegment, readRecords, recordPath, writeRecord } from "./records.js";
+import { readRecords, recordPath, writeRecord } from "./records.js";
 import { DirectoryTail } from "./tail.js";
 
 export interface LocalRegistryOptions {
@@ -48,8 +50,8 @@ export class LocalRegistry implements Registry {
     this.tail = new DirectoryTail(this.directory, (event) => this.watchers.emit(event));
   }
 
-  async register(service: Service, options: RegisterOptions): Promise<void> {
-    checkService(service);
+  async register(service: RegisteredService, options: RegisterOptions): Promise<void> {
+    checkRegistration(this.name, service);
     this.checkFolder();
     if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
       throw new Error(`local registry: ttlMs must be a positive number of milliseconds, got ${options.ttlMs}`);
@@ -65,8 +67,8 @@ export class LocalRegistry implements Registry {
     }
   }
 
-  async deregister(service: Service): Promise<void> {
-    checkService(service);
+  async deregister(service: RegisteredService): Promise<void> {
+    checkRegistration(this.name, service);
     this.checkFolder();
     const paths = service.nodes.map((node) => recordPath(this.directory, service.name, node.id));
     try {
@@ -78,19 +80,19 @@ export class LocalRegistry implements Registry {
     }
   }
 
-  async getService(name: string): Promise<Service[]> {
-    checkSegment("service name", name);
+  async getService(name: string): Promise<RegisteredService[]> {
+    checkName(this.name, "service name", name);
     this.checkFolder();
     return this.read(name);
   }
 
-  async listServices(): Promise<Service[]> {
+  async listServices(): Promise<RegisteredService[]> {
     this.checkFolder();
     return this.read();
   }
 
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
-    if (options?.service !== undefined) checkSegment("service name", options.service);
+    if (options?.service !== undefined) checkName(this.name, "service name", options.service);
     this.checkFolder();
     // The first watcher takes the baseline; later ones first flush what is pending to the others.
     if (this.watchers.size === 0) this.tail.start();
@@ -139,7 +141,7 @@ export class LocalRegistry implements Registry {
   }
 
   /** One clock reading for both steps: a node is either live and returned, or expired and deleted. */
-  private async read(service?: string): Promise<Service[]> {
+  private async read(service?: string): Promise<RegisteredService[]> {
     const now = Date.now();
     try {
       return servicesOf(await readRecords(this.directory, service, now), now);
@@ -149,8 +151,4 @@ export class LocalRegistry implements Registry {
   }
 }
 
-/** Checks every name before touching the disk, so bad input changes nothing. */
-function checkService(service: Service): void {
-  checkSegment("service name", service.name);
-  for (const node of service.nodes) checkSegment("node id", node.id);
-}
+

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, describe, it } from "node:test";
 import { requireOrSkip } from "../../testing.js";
-import { type Service, RegistryRefusedError, checkAccepted, recordsOf } from "../index.js";
+import { type RegisteredService, RegistryRefusedError, checkAccepted, recordsOf } from "../index.js";
 import { LocalRegistry } from "./index.js";
 
 const TTL_MS = 60_000;
@@ -32,7 +32,7 @@ function open(t: TestContext, directory: string): LocalRegistry {
   return registry;
 }
 
-function serviceOf(name: string, nodeId: string, address = "127.0.0.1:4000"): Service {
+function serviceOf(name: string, nodeId: string, address = "127.0.0.1:4000"): RegisteredService {
   return { name, version: "1.0.0", endpoints: [`${name}.Get`], nodes: [{ id: nodeId, address, metadata: {} }] };
 }
 

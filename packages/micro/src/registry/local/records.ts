@@ -8,15 +8,10 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
-import type { Node, NodeRecord } from "../index.js";
+import { type NodeRecord, checkName, isName, parseRecord } from "../index.js";
 import { FOLDER_MODE, RECORD_MODE } from "./permissions.js";
 
 const RECORD_SUFFIX = ".json";
-/**
- * Starting with a letter or digit keeps `.`, `..` and our dot-prefixed temp files out, and without
- * `/` or `\` a name can never leave its folder. 200 leaves room for the suffix in a 255-byte name.
- */
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 /** Unparseable files and temp files are only removed once this old, so a writer mid-write is never raced. */
 export const STALE_FILE_MS = 10_000;
 
@@ -33,26 +28,12 @@ export interface Scan {
   readonly services: string[];
 }
 
-export function checkSegment(kind: "service name" | "node id", value: string): string {
-  if (typeof value !== "string" || !SEGMENT.test(value)) {
-    throw new Error(
-      `local registry: invalid ${kind} ${JSON.stringify(value)}: ` +
-        `use 1 to 200 letters, digits, ".", "_" or "-", starting with a letter or digit`,
-    );
-  }
-  return value;
-}
-
-export function isSegment(value: string): boolean {
-  return SEGMENT.test(value);
-}
-
 export function keyOf(service: string, nodeId: string): string {
   return `${service}/${nodeId}`;
 }
 
 export function recordPath(directory: string, service: string, nodeId: string): string {
-  return join(directory, checkSegment("service name", service), checkSegment("node id", nodeId) + RECORD_SUFFIX);
+  return join(directory, checkName("local", "service name", service), checkName("local", "node id", nodeId) + RECORD_SUFFIX);
 }
 
 /** Writes beside the target and renames over it, so readers see the old file or the new one, never half. */
@@ -74,42 +55,8 @@ export async function writeRecord(directory: string, record: NodeRecord): Promis
 function nodeIdOf(file: string): string | undefined {
   if (!file.endsWith(RECORD_SUFFIX)) return undefined;
   const id = file.slice(0, -RECORD_SUFFIX.length);
-  return SEGMENT.test(id) ? id : undefined;
-}
-
-/** Reads a record, trusting nothing: wrong shape, or a file whose path disagrees with its content, is no record. */
-export function parseRecord(text: string, service: string, nodeId: string): NodeRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(value) || value.service !== service) return undefined;
-  const { version, endpoints, node, expiresAt } = value;
-  if (typeof version !== "string" || typeof expiresAt !== "number" || !Number.isFinite(expiresAt)) return undefined;
-  if (!isStringArray(endpoints)) return undefined;
-  const parsedNode = parseNode(node);
-  if (!parsedNode || parsedNode.id !== nodeId) return undefined;
-  return { service, version, endpoints, node: parsedNode, expiresAt };
-}
-
-function parseNode(value: unknown): Node | undefined {
-  if (!isObject(value) || typeof value.id !== "string" || typeof value.address !== "string") return undefined;
-  if (!isStringRecord(value.metadata)) return undefined;
-  return { id: value.id, address: value.address, metadata: value.metadata };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isObject(value) && Object.values(value).every((v) => typeof v === "string");
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
+  // Names never start with a dot, so our temp files are left out.
+  return isName(id) ? id : undefined;
 }
 
 function isMissing(err: unknown): boolean {
@@ -119,7 +66,7 @@ function isMissing(err: unknown): boolean {
 
 /** The live records of one service, or of all; expired files are deleted on the way. */
 export async function readRecords(directory: string, service?: string, now = Date.now()): Promise<NodeRecord[]> {
-  const services = service === undefined ? (await listFolder(directory)).filter(isSegment) : [service];
+  const services = service === undefined ? (await listFolder(directory)).filter(isName) : [service];
   const perService = await Promise.all(services.map((s) => readService(directory, s, now)));
   return perService.flat();
 }
@@ -180,7 +127,7 @@ async function removeIfStale(path: string, now: number): Promise<void> {
  */
 export function scanSync(directory: string, now = Date.now()): Scan {
   const records = new Map<string, ScannedRecord>();
-  const services = listFolderSync(directory).filter(isSegment);
+  const services = listFolderSync(directory).filter(isName);
   for (const service of services) {
     const folder = join(directory, service);
     for (const file of listFolderSync(folder)) {

@@ -6,9 +6,9 @@
  */
 import { payloadTooLarge } from "../../errors/index.js";
 import { splitHostPort } from "../address.js";
-import { ConnectionError, type TransportClient, type TransportRequest, type TransportResponse } from "../index.js";
+import { MAX_MESSAGE_BYTES, ConnectionError, type TransportClient, type TransportRequest, type TransportResponse } from "../index.js";
 import { Connection } from "./connection.js";
-import { HeadTooLargeError, MAX_BODY_BYTES } from "./frame.js";
+import { HeadTooLargeError } from "./frame.js";
 
 export interface TcpClientOptions {
   /**
@@ -43,7 +43,7 @@ export class TcpTransportClient implements TransportClient {
   /** Not async: one promise per call, the connection's own, rather than a wrapper around it too. */
   request(address: string, request: TransportRequest): Promise<TransportResponse> {
     if (this.closed) return Promise.reject(new ConnectionError(address, { cause: new Error("tcp transport client closed") }));
-    if (request.body.byteLength > MAX_BODY_BYTES) return Promise.resolve(tooLarge(`RPC body exceeds ${MAX_BODY_BYTES} bytes`));
+    if (request.body.byteLength > MAX_MESSAGE_BYTES) return Promise.resolve(tooLarge(`RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`));
     try {
       return this.connection(address).request(request);
     } catch (error) {

@@ -11,13 +11,11 @@
  *
  * `str` is a u16 byte count and UTF-8. The fixed 11 bytes size every frame before its head is read,
  * so a reader knows the body's size, and can refuse it, without buffering it. The head is bounded by
- * its u16 length, the body by MAX_BODY_BYTES.
+ * its u16 length, the body by MAX_MESSAGE_BYTES.
  */
 import type { TransportRequest } from "../index.js";
 
 export const PREFIX_BYTES = 11;
-/** The HTTP transport's bound on RPC bodies: what a broken or hostile peer can make us buffer. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const MAX_HEAD_BYTES = 0xffff;
 
 export const REQUEST = 1;

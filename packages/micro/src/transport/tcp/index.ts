@@ -6,11 +6,10 @@
  */
 import type { Transport, TransportClient, TransportHandler } from "../index.js";
 import { DEFAULT_CONNECTIONS_PER_NODE, DEFAULT_CONNECT_TIMEOUT_MS, type TcpClientOptions, TcpTransportClient } from "./client.js";
-import { type TcpListener, listenTcp } from "./server.js";
+import { type TcpListener, listenTcp } from "./listener.js";
 
 export type { TcpClientOptions as TcpTransportOptions } from "./client.js";
-export type { TcpListener } from "./server.js";
-export { MAX_BODY_BYTES } from "./frame.js";
+export type { TcpListener } from "./listener.js";
 
 /** More connections than this to one node only add sockets: each already carries any number of calls. */
 const MAX_CONNECTIONS_PER_NODE = 64;

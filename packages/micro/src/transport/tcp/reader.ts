@@ -6,7 +6,8 @@
  * A body past the limit is never buffered: the sink hears of it and the bytes are skipped as they
  * come, so the connection stays in step and the caller gets an answer (the HTTP transport's 413).
  */
-import { MAX_BODY_BYTES, PREFIX_BYTES } from "./frame.js";
+import { PREFIX_BYTES } from "./frame.js";
+import { MAX_MESSAGE_BYTES } from "../index.js";
 
 export interface FrameSink {
   /** A whole frame whose kind is accepted; valid until the sink returns unless it keeps it. */
@@ -34,7 +35,7 @@ export class FrameReader {
   constructor(
     private readonly sink: FrameSink,
     private readonly kinds: ReadonlySet<number>,
-    private readonly maxBodyBytes = MAX_BODY_BYTES,
+    private readonly maxBodyBytes = MAX_MESSAGE_BYTES,
   ) {}
 
   push(chunk: Buffer): void {

@@ -7,7 +7,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import { methodNotAllowed, notFound, unavailable } from "../errors/index.js";
 import type { Metrics } from "../metrics/index.js";
 import { listenOn } from "../transport/listen.js";
-import type { Readiness } from "./index.js";
+import type { Readiness } from "../health/index.js";
 
 export interface AdminServerOptions {
   /** The program's name, the `id` of its error replies. */

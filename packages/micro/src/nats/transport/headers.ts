@@ -6,16 +6,16 @@
  */
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { badRequest } from "../../errors/index.js";
-import type { TransportRequest } from "../index.js";
+import type { TransportRequest } from "../../transport/index.js";
 import {
   ENDPOINT_HEADER,
   SERVICE_HEADER,
   DEADLINE_HEADER,
   metadataFromHeaders,
   metadataToHeaders,
-} from "../http/headers.js";
+} from "../../http/headers.js";
 
-export { ERROR_HEADER } from "../http/headers.js";
+export { ERROR_HEADER } from "../../http/headers.js";
 /** The error's HTTP-style status, beside the error flag. */
 export const CODE_HEADER = "micro-code";
 /** Ties together the messages of one call that is split into parts. */

@@ -7,8 +7,8 @@
  */
 import type { Socket } from "node:net";
 import { internal, isMicroError, payloadTooLarge, unavailable } from "../../errors/index.js";
-import type { TransportHandler, TransportResponse } from "../index.js";
-import { ERROR, MAX_BODY_BYTES, REFUSED, REQUEST, RESPONSE, decodeRequest, encodeAnswer, encodeGoAway, frameId } from "./frame.js";
+import { MAX_MESSAGE_BYTES, type TransportHandler, type TransportResponse } from "../index.js";
+import { ERROR, REFUSED, REQUEST, RESPONSE, decodeRequest, encodeAnswer, encodeGoAway, frameId } from "./frame.js";
 import { FrameReader, type FrameSink } from "./reader.js";
 import { FrameWriter, tune } from "./socket.js";
 
@@ -20,10 +20,10 @@ export function wireError(error: { code: number }): TransportResponse {
 
 /** The answer to a request that crossed our GOAWAY: not run, so the caller may send it elsewhere. */
 const SHUTTING_DOWN = wireError(unavailable("transport", "node is shutting down"));
-const TOO_LARGE = wireError(payloadTooLarge("transport", `RPC body exceeds ${MAX_BODY_BYTES} bytes`));
+const TOO_LARGE = wireError(payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`));
 const INTERNAL = wireError(internal("transport", "internal error"));
 /** A response the frame limit cannot carry: the caller gets this instead of a frame it would refuse. */
-const RESPONSE_TOO_LARGE = wireError(internal("transport", `response body exceeds ${MAX_BODY_BYTES} bytes`));
+const RESPONSE_TOO_LARGE = wireError(internal("transport", `response body exceeds ${MAX_MESSAGE_BYTES} bytes`));
 
 export class ServerConnection implements FrameSink {
   private readonly writer: FrameWriter;
@@ -94,7 +94,7 @@ export class ServerConnection implements FrameSink {
 
   private done(id: number, response: TransportResponse): void {
     this.inFlight--;
-    const fits = response.body.byteLength <= MAX_BODY_BYTES;
+    const fits = response.body.byteLength <= MAX_MESSAGE_BYTES;
     this.send(id, fits ? response : RESPONSE_TOO_LARGE, fits && response.ok ? RESPONSE : ERROR);
     this.endIfDone();
   }

@@ -9,7 +9,7 @@
  *   remains of it, and it is also how a node killed mid-call shows, since such a node sends nothing.
  */
 import { ClosedConnectionError, DrainingConnectionError, RequestError } from "@nats-io/transport-node";
-import { type NatsSecurity, type SharedNatsConnection, acquireNatsConnection } from "../../nats/connection.js";
+import { type NatsSecurity, type SharedNatsConnection, acquireNatsConnection } from "../connection.js";
 import {
   CallTimeoutError,
   ConnectionError,
@@ -17,7 +17,7 @@ import {
   type TransportClient,
   type TransportRequest,
   type TransportResponse,
-} from "../index.js";
+} from "../../transport/index.js";
 import { exchange, isTimeout } from "./exchange.js";
 
 /** A subject to request: tokens without spaces or wildcards. */

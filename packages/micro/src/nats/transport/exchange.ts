@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Msg, type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
-import { ConnectionLostError, type TransportRequest, type TransportResponse } from "../index.js";
+import { ConnectionLostError, type TransportRequest, type TransportResponse } from "../../transport/index.js";
 import {
   CALL_HEADER,
   CODE_HEADER,

@@ -5,15 +5,14 @@
  * is still the revision it read (compare-and-delete), so a node's fresh refresh is never removed.
  */
 import type { KvEntry } from "@nats-io/kv";
-import type { NodeRecord } from "../index.js";
-import { isSegment, parseRecord } from "../local/records.js";
+import type { NodeRecord } from "../../registry/index.js";
+import { checkName, isName, parseRecord } from "../../registry/index.js";
 import type { Bucket } from "./store.js";
 
 /**
- * Names follow the local registry's rule (letters, digits, `.`, `_`, `-`), so a name valid for one
- * registry is valid for both, dotted go-micro names (`go.micro.srv.users`) included. KV keys are
- * NATS subjects split at dots, so a dot inside a name is stored as `=`, which no name contains:
- * each name stays one token, and `<service>.*` finds exactly that service's nodes.
+ * KV keys are NATS subjects split at dots, so a dot inside a name (registry/names.ts allows them)
+ * is stored as `=`, which no name contains: each name stays one token, and `<service>.*` finds
+ * exactly that service's nodes.
  */
 const BUCKET = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -34,39 +33,30 @@ export interface StoredRecord {
   readonly storedAt: number;
 }
 
-export function checkName(kind: "service name" | "node id", value: string): string {
-  if (typeof value === "string" && isSegment(value)) return value;
-  throw new Error(
-    `nats registry: invalid ${kind} ${JSON.stringify(value)}: ` +
-      `use 1 to 200 letters, digits, ".", "_" or "-", starting with a letter or digit`,
-  );
-}
-
 export function checkBucket(value: string): string {
   if (typeof value === "string" && BUCKET.test(value)) return value;
   throw new Error(`nats registry: invalid bucket ${JSON.stringify(value)}: use 1 to 64 letters, digits, "_" or "-"`);
 }
 
 export function keyOf(service: string, nodeId: string): string {
-  return `${toToken(checkName("service name", service))}.${toToken(checkName("node id", nodeId))}`;
+  return `${toToken(checkName("nats", "service name", service))}.${toToken(checkName("nats", "node id", nodeId))}`;
 }
 
 /** The KV filter for every node of `service`. */
 export function filterOf(service: string): string {
-  return `${toToken(checkName("service name", service))}.*`;
+  return `${toToken(checkName("nats", "service name", service))}.*`;
 }
 
 /**
  * Reads an entry, trusting nothing: a key that is not ours, or a value whose service or node id
- * disagrees with its key, is no record. The checks are the local registry's, so both registries
- * accept exactly the same records.
+ * disagrees with its key, is no record. The checks are every registry's (registry/records.ts).
  */
 export function decodeEntry(entry: KvEntry): StoredRecord | undefined {
   if (entry.operation !== "PUT") return undefined;
   const tokens = entry.key.split(".");
   if (tokens.length !== 2) return undefined;
   const [service, nodeId] = tokens.map(fromToken) as [string, string];
-  if (!isSegment(service) || !isSegment(nodeId)) return undefined;
+  if (!isName(service) || !isName(nodeId)) return undefined;
   let text: string;
   try {
     text = entry.string();

@@ -1,7 +1,7 @@
 /**
  * The HTTP/1.1 keep-alive transport: the default between programs on one machine.
  */
-import type { Listener, Transport, TransportClient, TransportHandler } from "../index.js";
+import type { Listener, Transport, TransportClient, TransportHandler } from "../transport/index.js";
 import { type HttpClientOptions, HttpTransportClient } from "./client.js";
 import { listenHttp } from "./server.js";
 

@@ -3,13 +3,11 @@
  * It drains on close: stop accepting, let in-flight calls finish within the grace period.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import { badRequest, internal, isMicroError, payloadTooLarge } from "../../errors/index.js";
-import type { Listener, TransportHandler, TransportRequest, TransportResponse } from "../index.js";
+import { badRequest, internal, isMicroError, payloadTooLarge } from "../errors/index.js";
+import { MAX_MESSAGE_BYTES, type Listener, type TransportHandler, type TransportRequest, type TransportResponse } from "../transport/index.js";
 import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, DEADLINE_HEADER, metadataFromHeaders } from "./headers.js";
-import { listenOn } from "../listen.js";
+import { listenOn } from "../transport/listen.js";
 
-/** RPC bodies are small; this bounds what a broken or hostile peer can make us buffer. */
-export const MAX_RPC_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export async function listenHttp(address: string, handler: TransportHandler): Promise<Listener> {
@@ -86,13 +84,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size <= MAX_RPC_BODY_BYTES) {
+      if (size <= MAX_MESSAGE_BYTES) {
         chunks.push(chunk);
         return;
       }
       req.off("data", onData);
       req.resume();
-      reject(payloadTooLarge("transport", `RPC body exceeds ${MAX_RPC_BODY_BYTES} bytes`));
+      reject(payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`));
     };
     req.on("data", onData);
     req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));

@@ -14,7 +14,7 @@
  */
 import type { KvWatchEntry } from "@nats-io/kv";
 import type { QueuedIterator } from "@nats-io/transport-node";
-import { type NodeRecord, type WatchAction, type WatchEvent, serviceWithNode } from "../index.js";
+import { type NodeRecord, type WatchAction, type WatchEvent, serviceWithNode } from "../../registry/index.js";
 import { type StoredRecord, decodeEntry, deleteExpired, readRecords } from "./records.js";
 import type { Bucket } from "./store.js";
 

@@ -11,16 +11,19 @@
 import {
   type Registry,
   type RegisterOptions,
-  type Service,
+  type RegisteredService,
   type WatchEvent,
   type Watcher,
   RegistryError,
+  checkName,
+  checkRegistration,
   recordsOf,
   servicesOf,
-} from "../index.js";
-import type { NatsSecurity } from "../../nats/connection.js";
-import { Watchers } from "../watchers.js";
-import { checkBucket, checkName, deleteExpired, filterOf, keyOf, readRecords } from "./records.js";
+} from "../../registry/index.js";
+import type { NatsSecurity } from "../connection.js";
+import { DEFAULT_NATS_REGISTRY_BUCKET } from "../options.js";
+import { Watchers } from "../../registry/watchers.js";
+import { checkBucket, deleteExpired, filterOf, keyOf, readRecords } from "./records.js";
 import { type Bucket, KvStore } from "./store.js";
 import { KvTail } from "./tail.js";
 
@@ -42,7 +45,7 @@ export interface NatsRegistryOptions extends NatsSecurity {
   readonly operationTimeoutMs?: number;
 }
 
-export const DEFAULT_NATS_REGISTRY_BUCKET = "micro_registry";
+export { DEFAULT_NATS_REGISTRY_BUCKET } from "../options.js";
 export const DEFAULT_NATS_REGISTRY_MAX_AGE_MS = 5 * 60_000;
 export const DEFAULT_NATS_REGISTRY_OPERATION_TIMEOUT_MS = 2000;
 
@@ -68,8 +71,8 @@ export class NatsRegistry implements Registry {
     this.tail = new KvTail(() => this.store.open(), (event) => this.watchers.emit(event));
   }
 
-  async register(service: Service, options: RegisterOptions): Promise<void> {
-    checkService(service);
+  async register(service: RegisteredService, options: RegisterOptions): Promise<void> {
+    checkRegistration(this.name, service);
     if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0 || options.ttlMs > this.maxAgeMs) {
       throw new Error(`nats registry: ttlMs must be a number of milliseconds from 1 to ${this.maxAgeMs}, got ${options.ttlMs}`);
     }
@@ -81,23 +84,23 @@ export class NatsRegistry implements Registry {
     );
   }
 
-  async deregister(service: Service): Promise<void> {
-    checkService(service);
+  async deregister(service: RegisteredService): Promise<void> {
+    checkRegistration(this.name, service);
     const keys = service.nodes.map((node) => keyOf(service.name, node.id));
     await this.tail.ready();
     await this.guard(`deregister ${service.name}`, ({ kv }) => Promise.all(keys.map((key) => kv.delete(key))));
   }
 
-  async getService(name: string): Promise<Service[]> {
+  async getService(name: string): Promise<RegisteredService[]> {
     return this.read(filterOf(name), `look up ${name}`);
   }
 
-  async listServices(): Promise<Service[]> {
+  async listServices(): Promise<RegisteredService[]> {
     return this.read(">", "list services");
   }
 
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
-    if (options?.service !== undefined) checkName("service name", options.service);
+    if (options?.service !== undefined) checkName(this.name, "service name", options.service);
     if (this.watchers.size === 0) this.tail.start();
     const watcher = this.watchers.add(listener, options?.service);
     let stopped = false;
@@ -123,7 +126,7 @@ export class NatsRegistry implements Registry {
   }
 
   /** One clock reading for both steps: a node is either live and returned, or expired and deleted. */
-  private async read(filter: string, what: string): Promise<Service[]> {
+  private async read(filter: string, what: string): Promise<RegisteredService[]> {
     const now = Date.now();
     return this.guard(what, async (bucket) => {
       const { live, expired } = await readRecords(bucket, filter, now);
@@ -144,7 +147,3 @@ export class NatsRegistry implements Registry {
 }
 
 /** Checks every name before touching NATS, so bad input changes nothing. */
-function checkService(service: Service): void {
-  checkName("service name", service?.name);
-  for (const node of service.nodes) checkName("node id", node.id);
-}

@@ -2,7 +2,7 @@
  * How the HTTP transport lays a call out in headers. Metadata values are URI-encoded so any
  * string survives HTTP's header character rules.
  */
-import type { Metadata } from "../../metadata/index.js";
+import type { Metadata } from "../metadata/index.js";
 
 export const SERVICE_HEADER = "micro-service";
 export const ENDPOINT_HEADER = "micro-endpoint";

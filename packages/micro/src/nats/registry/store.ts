@@ -9,8 +9,8 @@
  */
 import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import { NatsRefusedError, type NatsSecurity, type SharedNatsConnection, acquireNatsConnection, redactServers } from "../../nats/connection.js";
-import { RegistryError, RegistryRefusedError } from "../index.js";
+import { NatsRefusedError, type NatsSecurity, type SharedNatsConnection, acquireNatsConnection, redactServers } from "../connection.js";
+import { RegistryError, RegistryRefusedError } from "../../registry/index.js";
 
 export interface KvStoreOptions {
   readonly servers: string;

@@ -9,7 +9,7 @@
 import { type Server, type Socket, createServer } from "node:net";
 import { listenOn } from "../listen.js";
 import type { Listener, TransportHandler } from "../index.js";
-import { ServerConnection } from "./serve.js";
+import { ServerConnection } from "./server-connection.js";
 
 export class TcpListener implements Listener {
   private readonly connections = new Set<ServerConnection>();

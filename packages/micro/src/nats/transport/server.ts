@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { Msg } from "@nats-io/transport-node";
 import { type MicroError, badRequest, internal, isMicroError, payloadTooLarge } from "../../errors/index.js";
-import type { SharedNatsConnection } from "../../nats/connection.js";
-import type { Listener, TransportHandler, TransportResponse } from "../index.js";
+import type { SharedNatsConnection } from "../connection.js";
+import { MAX_MESSAGE_BYTES, type Listener, type TransportHandler, type TransportResponse } from "../../transport/index.js";
 import {
   CALL_HEADER,
   CODE_HEADER,
@@ -22,7 +22,7 @@ import {
   readCall,
   toHeaders,
 } from "./headers.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, Downloads, MAX_RPC_BODY_BYTES, Uploads, partBytes, split } from "./parts.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, Downloads, Uploads, partBytes, split } from "./parts.js";
 
 export function listenNats(connection: SharedNatsConnection, subject: string, handler: TransportHandler): Listener {
   const node = new NodeServer(connection, handler);
@@ -142,7 +142,7 @@ class NodeServer {
 
 /** What HTTP answers too: an out-of-order part is only ever seen from a broken peer, and answered the same. */
 function tooLarge(): MicroError {
-  return payloadTooLarge("transport", `RPC body exceeds ${MAX_RPC_BODY_BYTES} bytes`);
+  return payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,8 +3,13 @@
  * undici, not `fetch`: DESIGN.md section 6 measured an undici Pool at about 7x Node's fetch.
  */
 import { Pool, errors as undiciErrors } from "undici";
-import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportClient, type TransportRequest, type TransportResponse } from "../index.js";
+import { CallTimeoutError, ConnectionError, ConnectionLostError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
 import { ENDPOINT_HEADER, ERROR_HEADER, SERVICE_HEADER, DEADLINE_HEADER, metadataToHeaders } from "./headers.js";
+
+/** Keep-alive connections per node: enough for 64 calls in flight, each HTTP/1.1 connection carrying one. */
+export const DEFAULT_HTTP_CONNECTIONS_PER_NODE = 64;
+/** A node that does not accept within this is taken as unreachable, and the call goes elsewhere. */
+export const DEFAULT_HTTP_CONNECT_TIMEOUT_MS = 1000;
 
 export interface HttpClientOptions {
   /** Sockets per node. @default 64 */
@@ -71,8 +76,8 @@ export class HttpTransportClient implements TransportClient {
     let pool = this.pools.get(address);
     if (!pool) {
       pool = new Pool(`http://${address}`, {
-        connections: this.options.connectionsPerNode ?? 64,
-        connectTimeout: this.options.connectTimeoutMs ?? 1000,
+        connections: this.options.connectionsPerNode ?? DEFAULT_HTTP_CONNECTIONS_PER_NODE,
+        connectTimeout: this.options.connectTimeoutMs ?? DEFAULT_HTTP_CONNECT_TIMEOUT_MS,
       });
       this.pools.set(address, pool);
     }

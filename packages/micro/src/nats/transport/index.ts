@@ -6,8 +6,8 @@
  * The connection is the process's shared one for `servers` (nats/connection.ts).
  */
 import { randomUUID } from "node:crypto";
-import { type NatsSecurity, acquireNatsConnection } from "../../nats/connection.js";
-import type { Listener, Transport, TransportClient, TransportHandler } from "../index.js";
+import { type NatsSecurity, acquireNatsConnection } from "../connection.js";
+import type { Listener, Transport, TransportClient, TransportHandler } from "../../transport/index.js";
 import { NatsTransportClient } from "./client.js";
 import { listenNats } from "./server.js";
 

@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_BYTES } from "../../transport/index.js";
 /**
  * Calls bigger than one NATS message. The server's max payload (1 MiB by default, headers
  * included) is below what RPC bodies may be, so a large body travels in parts, each its own
@@ -11,8 +12,6 @@
 
 /** The server's max payload when it has not said (the NATS default). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
-/** The same bound as the HTTP transport's: what a broken or hostile peer can make a node buffer. */
-export const MAX_RPC_BODY_BYTES = 4 * 1024 * 1024;
 /** A held upload or reply that nobody continues within this long is dropped. */
 export const PART_IDLE_MS = 30_000;
 /** Above this many parts a reply is refused, so a wrong header cannot make a caller loop. */
@@ -67,10 +66,10 @@ class PartStore {
 
 /** The node's side of uploads. */
 export class Uploads extends PartStore {
-  /** Holds part `index` of call `id`; false when the call is out of order or past MAX_RPC_BODY_BYTES. */
+  /** Holds part `index` of call `id`; false when the call is out of order or past MAX_MESSAGE_BYTES. */
   add(id: string, index: number, part: Uint8Array): boolean {
     const entry = this.get(id) ?? (index === 0 ? this.hold(id, []) : undefined);
-    if (!entry || entry.parts.length !== index || entry.bytes + part.byteLength > MAX_RPC_BODY_BYTES) {
+    if (!entry || entry.parts.length !== index || entry.bytes + part.byteLength > MAX_MESSAGE_BYTES) {
       this.drop(id);
       return false;
     }
@@ -85,7 +84,7 @@ export class Uploads extends PartStore {
     const entry = this.get(id);
     this.drop(id);
     if (!entry || entry.parts.length !== count - 1) return "incomplete";
-    if (entry.bytes + last.byteLength > MAX_RPC_BODY_BYTES) return "too large";
+    if (entry.bytes + last.byteLength > MAX_MESSAGE_BYTES) return "too large";
     return Buffer.concat([...entry.parts, last]);
   }
 }
