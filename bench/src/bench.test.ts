@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --smoke` as a user runs it (the compiled command, as a process): it measures
  * direct and embedded briefly and writes a report of the documented shape. No throughput figure is
- * asserted (DESIGN.md section 5: a timed test on a shared machine only measures the neighbours);
+ * asserted (docs/architecture.md, "How it is tested": a timed test on a shared machine only measures the neighbours);
  * only that requests were made and all of them succeeded.
  */
 import assert from "node:assert/strict";

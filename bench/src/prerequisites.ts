@@ -1,6 +1,6 @@
 /**
  * Which of the requested configurations can run here: PostgreSQL for `direct` and the distributed
- * ones, NATS with JetStream for the distributed ones. DESIGN.md section 5: with CI=true a missing
+ * ones, NATS with JetStream for the distributed ones. docs/architecture.md, "How it is tested": with CI=true a missing
  * server is a failure naming it; on a developer machine those configurations are left out with a
  * warning, so `--smoke` still measures `embedded`, which needs nothing.
  */

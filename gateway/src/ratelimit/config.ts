@@ -1,5 +1,5 @@
 /**
- * Rate limiting configuration from the environment (DESIGN.md section 4): on by default, in memory
+ * Rate limiting configuration from the environment (docs/architecture.md, "Production behaviour"): on by default, in memory
  * unless `REDIS_URL` names a Redis that several gateways share.
  *
  * `RATE_LIMIT` on|off (default on), `RATE_LIMIT_MAX` requests per window per caller (default 100),

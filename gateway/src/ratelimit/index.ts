@@ -1,5 +1,5 @@
 /**
- * Rate limiting at the gateway, per caller (DESIGN.md section 4): `rateLimit(options)` is a Fastify
+ * Rate limiting at the gateway, per caller (docs/architecture.md, "Production behaviour"): `rateLimit(options)` is a Fastify
  * plugin that counts every request but the probes against its caller's budget, answers 429 in
  * go-micro's error shape once it is spent, and tells the caller where it stands in headers.
  *

@@ -1,7 +1,7 @@
 /**
  * Helpers for tests that use a real Redis, modelled on `requirePostgres` (packages/database).
  *
- * DESIGN.md section 5: on CI the real servers are required, so a test that needs Redis FAILS there
+ * docs/architecture.md, "How it is tested": on CI the real servers are required, so a test that needs Redis FAILS there
  * when it is missing; on a developer machine without it the test is skipped, with the reason.
  * The server is `TEST_REDIS_URL`, by default the local one.
  */

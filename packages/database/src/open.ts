@@ -1,6 +1,6 @@
 /**
- * Chooses the database from configuration alone, as DESIGN.md section 1 asks: real PostgreSQL when
- * a URL is given (`DATABASE_URL`), the embedded PGlite data directory otherwise.
+ * Chooses the database from configuration alone (docs/architecture.md, "Programs"): real PostgreSQL
+ * when a URL is given (`DATABASE_URL`), the embedded PGlite data directory otherwise.
  *
  * The drivers are imported on demand, so a service on PostgreSQL never loads PGlite and its WASM
  * build, and an embedded one never loads `pg`.

@@ -2,7 +2,7 @@
  * Helpers for tests that use real PostgreSQL or PGlite, for this package and for the services.
  *
  * Tests get a database of their own (`createTestDatabase`) so test files can run in parallel against
- * one server. DESIGN.md section 5: on CI PostgreSQL is required, so a test that needs it FAILS
+ * one server. docs/architecture.md, "How it is tested": on CI PostgreSQL is required, so a test that needs it FAILS
  * there when it is missing; on a developer machine without it the test is skipped, with the reason.
  *
  * The server is `TEST_DATABASE_URL`, by default the local trust-auth superuser.

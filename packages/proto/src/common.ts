@@ -1,6 +1,6 @@
 /**
  * Field schemas shared by every contract, written once so the gateway and the services
- * hold the same rules: DESIGN.md section 2's IDs, money and paging.
+ * hold the same rules for ids, money and paging (docs/architecture.md, "The HTTP contract").
  */
 import { type TString, Type } from "@sinclair/typebox";
 import { TEXT_PATTERN } from "@gw/micro";

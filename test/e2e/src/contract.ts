@@ -1,5 +1,5 @@
 /**
- * The gateway's HTTP contract (DESIGN.md section 2) as a suite that any running topology must
+ * The gateway's HTTP contract (docs/architecture.md, "The HTTP contract") as a suite that any running topology must
  * pass: every route, and every error status, in go-micro's error shape.
  */
 import assert from "node:assert/strict";

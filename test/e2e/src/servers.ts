@@ -9,7 +9,7 @@
  * find them again. `close()` stops and removes everything. A process-exit backstop kills whatever
  * a test forgot, so a failing test never leaves a server behind.
  *
- * The binaries are required on CI (DESIGN.md section 5): `missingServers()` says what is missing,
+ * The binaries are required on CI (docs/architecture.md, "How it is tested"): `missingServers()` says what is missing,
  * and the test file fails with it when CI=true and skips with it elsewhere.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";

@@ -2,7 +2,8 @@
  * The embedded `Database`: PGlite (Postgres compiled to WASM) on a data directory of this machine.
  *
  * Opening takes the directory's lock first, initialises the directory in a child process on the
- * first start, then opens PGlite with settings measured in DESIGN.md section 6 and the report:
+ * first start, then opens PGlite with settings chosen by measurement (docs/architecture.md, "Measured,
+ * to choose with"):
  * - shared_buffers 32MB instead of 128MB: about 100 MB less RSS per service. PGlite reads through
  *   the OS page cache, so a larger buffer pool mostly holds a second copy of the same pages.
  * - fsync on with wal_sync_method=open_datasync: PGlite starts with fsync off, and its Node

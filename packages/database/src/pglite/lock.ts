@@ -1,7 +1,7 @@
 /**
  * An exclusive lock on a PGlite data directory, in the manner of PostgreSQL's postmaster.pid.
  * PGlite itself lets two processes open one directory and write with no error, after which the
- * data diverges (DESIGN.md section 6), so a service must hold this lock before opening PGlite.
+ * data diverges (docs/architecture.md, "Measured, to choose with"), so a service must hold this lock before opening PGlite.
  *
  * The lock is a file `<dataDir>.lock` beside the directory holding the owner's pid. It is created
  * by hard-linking a finished temporary file, so no reader ever sees a half-written pid. A lock whose

@@ -134,7 +134,7 @@ test("database/pglite - a non-empty directory without a database is refused", as
   await assert.rejects(stat(`${dir}.lock`), { code: "ENOENT" });
 });
 
-/** The clear message DESIGN.md asks for, spelled out so a change to it is a visible decision. */
+/** The clear message a refused second opener gets, spelled out so a change to it is a visible decision. */
 function lockedMessage(dir: string, pid: number): string {
   return `data directory ${dir} is in use by process ${pid}; stop it or set another data directory`;
 }

@@ -1,8 +1,8 @@
 /**
  * The distributed `Database`: real PostgreSQL through a `pg` Pool.
  *
- * - Every `query` runs as a named prepared statement, named by a hash of its text: DESIGN.md
- *   section 6 measured 10.2k q/s against 7.2k for plain `pg`, with the best p99.
+ * - Every `query` runs as a named prepared statement, named by a hash of its text: measured at
+ *   10.2k q/s against 7.2k for plain `pg`, with the best p99 (docs/architecture.md, "Measured").
  * - Type parsers are this pool's own (`types` in the pool config), never pg's global table, so
  *   nothing else in the process changes how it reads BIGINT or NUMERIC.
  * - An idle client whose server went away (PostgreSQL restarted, or a backend was terminated)

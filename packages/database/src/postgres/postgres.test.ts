@@ -2,7 +2,7 @@
  * PostgreSQL through `pg`: the conformance suite, plus what only a pool on a server has: several
  * instances migrating one database at once, pool figures, named prepared statements, per-pool type
  * parsers, and surviving connections that the server drops. Each test gets a database of its own.
- * Without a reachable server these tests skip, or fail when CI=true (DESIGN.md section 5).
+ * Without a reachable server these tests skip, or fail when CI=true (docs/architecture.md, "How it is tested").
  */
 
 import assert from "node:assert/strict";

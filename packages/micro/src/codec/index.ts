@@ -1,6 +1,7 @@
 /**
- * Codecs turn request and response bodies into bytes. JSON is the only one for now:
- * DESIGN.md section 6 measured it as fast as msgpack for the small bodies these services send.
+ * Codecs turn request and response bodies into bytes. JSON is the only one for now: it measured
+ * as fast as msgpack for the small bodies these services send (docs/architecture.md, "Measured,
+ * to choose with").
  * Decoding refuses JSON nested deeper than MAX_JSON_DEPTH, so a caller cannot hand a service a
  * value that overflows the stack of whatever walks it next.
  */

@@ -1,6 +1,6 @@
 /**
  * Helpers for tests that need a real NATS server (with JetStream), mirroring `requirePostgres` in
- * @gw/database's testing module. DESIGN.md section 5: on CI NATS is required, so a test that needs
+ * @gw/database's testing module. docs/architecture.md, "How it is tested": on CI NATS is required, so a test that needs
  * it FAILS there when it is missing; on a developer machine without it the test is skipped, with
  * the reason. The server is `TEST_NATS_URL`, by default the local one on the standard port.
  */

@@ -1,7 +1,8 @@
 /**
  * The TCP transport (`MICRO_TRANSPORT=tcp`): length-prefixed binary frames (frame.ts) over a few
- * persistent connections per node, many calls in flight on each. DESIGN.md section 6 measured raw
- * TCP framing at about 5x an undici HTTP/1.1 pool between two processes; this is that, behind the
+ * persistent connections per node, many calls in flight on each. Raw TCP framing measured several
+ * times an undici HTTP/1.1 pool between two processes (docs/architecture.md, "Measured, to choose
+ * with"); this is that, behind the
  * same Transport interface, so the client, server and conformance suite cannot tell it from HTTP.
  */
 import type { Transport, TransportClient, TransportHandler } from "../index.js";
