@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import type { HandlerContext } from "./contract/index.js";
+import type { Endpoint, HandlerContext } from "./contract/index.js";
 import { MicroError } from "./errors/index.js";
 
 /** The time a handler called with `handlerContext` has, like a caller's timeout; ample for a test. */
@@ -70,4 +70,9 @@ export function redactedUrl(url: string, variable: string): string {
   } catch {
     return `${variable} (unparseable)`;
   }
+}
+
+/** An endpoint with nothing but its name, for registrations in tests that look only at nodes. */
+export function endpointNamed(name: string): Endpoint {
+  return { name, request: { type: "object" }, response: { type: "object" }, metadata: {} };
 }

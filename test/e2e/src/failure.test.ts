@@ -9,6 +9,7 @@ import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { LocalRegistry } from "@gw/micro";
+import { endpointNamed } from "@gw/micro/testing";
 import { isWireError, send } from "./http.js";
 import { PROGRAMS, ROOT, System } from "./harness.js";
 
@@ -58,7 +59,7 @@ describe("failures - embedded default", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const port = (silent.address() as { port: number }).port;
     const registry = new LocalRegistry({ directory: join(system.dir, "registry") });
-    const fake = { name: "products", version: "0.0.0", endpoints: ["ProductsService.Get"], nodes: [{ id: "products-silent", address: `127.0.0.1:${port}`, metadata: {} }] };
+    const fake = { name: "products", version: "0.0.0", endpoints: [endpointNamed("ProductsService.Get")], nodes: [{ id: "products-silent", address: `127.0.0.1:${port}`, metadata: {} }] };
     try {
       assert.equal(await system.stop("products"), 0);
       await registry.register(fake, { ttlMs: 60_000 });

@@ -11,7 +11,7 @@ import { type AddressInfo, type Socket, createServer } from "node:net";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { Type } from "@sinclair/typebox";
-import { type HandlerOf, defineService } from "../contract/index.js";
+import { type HandlerOf, defineService, endpointsOf } from "../contract/index.js";
 import { MicroError, notFound } from "../errors/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { RoundRobinSelector } from "../selector/index.js";
@@ -118,7 +118,7 @@ async function cluster(t: TestContext, options: ClusterOptions = {}): Promise<Cl
       await world.registerNode(id, listener.address);
     },
     async registerNode(id, address) {
-      const endpoints = Object.keys(testContract.endpoints).map((m) => `TestService.${m}`);
+      const endpoints = endpointsOf(testContract);
       await registry.register({ name: "test", version: "1.0.0", endpoints, nodes: [{ id, address, metadata: { transport: "http" } }] }, { ttlMs: 60_000 });
     },
   };

@@ -5,12 +5,14 @@
  */
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { CallContext } from "../metadata/index.js";
+import type { Endpoint, EndpointCatalog } from "./catalog.js";
 
-export interface EndpointSpec<Req extends TSchema = TSchema, Res extends TSchema = TSchema> {
+export * from "./catalog.js";
+
+/** One endpoint of a contract: its schemas, and what it says about itself (catalog.ts). */
+export interface EndpointSpec<Req extends TSchema = TSchema, Res extends TSchema = TSchema> extends EndpointCatalog {
   readonly request: Req;
   readonly response: Res;
-  /** Safe to repeat: the client may retry it after a connection broke mid-call. */
-  readonly idempotent?: boolean;
 }
 
 export type EndpointSpecs = Readonly<Record<string, EndpointSpec>>;
@@ -72,4 +74,19 @@ export type ApiMap = Record<string, Record<string, { request: unknown; response:
 
 export function endpointName(contract: ServiceContract, method: string): string {
   return `${contract.handler}.${method}`;
+}
+
+/**
+ * The endpoints of `contract` as a node registers them: schemas as plain JSON (TypeBox's own
+ * markers dropped) and everything the contract says about each.
+ */
+export function endpointsOf(contract: ServiceContract): Endpoint[] {
+  return Object.entries(contract.endpoints).map(([method, spec]) => {
+    const { request, response, ...catalog } = spec;
+    return { name: endpointName(contract, method), request: plain(request), response: plain(response), metadata: plain(catalog) };
+  });
+}
+
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }

@@ -22,6 +22,7 @@ import { Server } from "../server/index.js";
 import { closedPort } from "../transport/conformance.js";
 import { HttpTransport } from "../http/index.js";
 import { circuitBreakers } from "./breaker.js";
+import { endpointNamed } from "../testing.js";
 
 const flaky = defineService({
   name: "flaky",
@@ -103,7 +104,7 @@ async function breakingNode(): Promise<string> {
 }
 
 async function registerAt(registry: Registry, id: string, address: string): Promise<void> {
-  const endpoints = ["Flaky.Call", "Flaky.Slow"];
+  const endpoints = [endpointNamed("Flaky.Call"), endpointNamed("Flaky.Slow")];
   await registry.register({ name: "flaky", version: "1", endpoints, nodes: [{ id, address, metadata: {} }] }, { ttlMs: 60_000 });
 }
 

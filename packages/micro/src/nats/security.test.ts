@@ -19,6 +19,7 @@ import { NatsTransport } from "./transport/index.js";
 import { type TestCertificates, makeCertificates } from "./certificates.js";
 import { NatsRefusedError, type NatsSecurity } from "./connection.js";
 import { type PrivateNats, natsServerBinary, startPrivateNats } from "./private-server.js";
+import { endpointNamed } from "../testing.js";
 
 const TTL_MS = 30_000;
 const REASON = "nats-server is not installed (PATH or /usr/sbin)";
@@ -38,7 +39,7 @@ async function scratch(t: TestContext): Promise<string> {
 }
 
 function nodeOf(name: string, address: string): RegisteredService {
-  return { name, version: "1.0.0", endpoints: [`${name}.Get`], nodes: [{ id: `${name}-${randomUUID()}`, address, metadata: {} }] };
+  return { name, version: "1.0.0", endpoints: [endpointNamed(`${name}.Get`)], nodes: [{ id: `${name}-${randomUUID()}`, address, metadata: {} }] };
 }
 
 /** Registers a node served on the NATS transport, finds it in the registry and calls it. */

@@ -10,6 +10,7 @@ import { CachedRegistry } from "./cache.js";
 import { registryConformance } from "./conformance.js";
 import { RegistryError, type RegisteredService, nodesOf } from "./index.js";
 import { MemoryRegistry } from "./memory.js";
+import { endpointNamed } from "../testing.js";
 
 class CountingRegistry extends MemoryRegistry {
   lookups = 0;
@@ -23,7 +24,7 @@ class CountingRegistry extends MemoryRegistry {
 }
 
 function serviceOf(nodeId: string): RegisteredService {
-  return { name: "users", version: "1.0.0", endpoints: ["UsersService.Get"], nodes: [{ id: nodeId, address: "127.0.0.1:4000", metadata: {} }] };
+  return { name: "users", version: "1.0.0", endpoints: [endpointNamed("UsersService.Get")], nodes: [{ id: nodeId, address: "127.0.0.1:4000", metadata: {} }] };
 }
 
 async function open(t: TestContext, maxAgeMs = 60_000): Promise<{ inner: CountingRegistry; cache: CachedRegistry }> {

@@ -116,7 +116,7 @@ const CHILD = `
 const [moduleUrl, exportName, options] = process.argv.slice(2);
 const Registry = (await import(moduleUrl))[exportName];
 const registry = new Registry(JSON.parse(options));
-const service = { name: "child", version: "1.0.0", endpoints: ["child.Ping"],
+const service = { name: "child", version: "1.0.0", endpoints: [{ name: "child.Ping", request: {}, response: {}, metadata: {} }],
   nodes: [{ id: "child-" + process.pid, address: "127.0.0.1:1", metadata: {} }] };
 const refresh = () => registry.register(service, { ttlMs: 1000 });
 await refresh();

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import type { Endpoint } from "../contract/catalog.js";
 import type { Registry, RegisteredService, WatchAction, WatchEvent } from "./index.js";
 import { namingTests, sharingTests } from "./conformance-shared.js";
 
@@ -82,8 +83,27 @@ export function serviceOf(name: string, nodeIds: readonly string[], version = "1
   return {
     name,
     version,
-    endpoints: [`${name}.Get`, `${name}.List`],
+    endpoints: [endpointOf(`${name}.Get`), endpointOf(`${name}.List`)],
     nodes: nodeIds.map((id, i) => ({ id, address: `127.0.0.1:${4000 + i}`, metadata: { zone: "z1", node: id } })),
+  };
+}
+
+/**
+ * An endpoint as a contract would register it: schemas and a catalog with an HTTP binding, a rule
+ * and an example, so a registry that lost or mangled any of it fails the lookups' deep equality.
+ */
+function endpointOf(name: string): Endpoint {
+  return {
+    name,
+    request: { type: "object", properties: { id: { type: "integer", minimum: 1 } }, required: ["id"], additionalProperties: false },
+    response: { type: "object", properties: { ok: { type: "boolean" } } },
+    metadata: {
+      http: [{ method: "GET", path: `/${name.toLowerCase().replaceAll(".", "/")}/{id}` }, { method: "GET", path: "/things", when: ["id"] }],
+      auth: { self: "id" },
+      summary: `${name}: one thing ✓`,
+      idempotent: true,
+      examples: [{ request: { id: 1 }, response: { ok: true } }],
+    },
   };
 }
 
@@ -102,7 +122,7 @@ export function listen(t: TestContext, registry: Registry, service?: string) {
 }
 
 function lookupTests(create: RegistryFactory): void {
-  it("registry - register then getService returns the node with its address, metadata, endpoints and version", async (t) => {
+  it("registry - register then getService returns the node with its address, metadata, version and endpoints, schemas and catalog intact", async (t) => {
     const registry = await open(t, create);
     const users = serviceOf("users", ["users-1"], "1.2.3");
     await registry.register(users, { ttlMs: LONG_TTL_MS });

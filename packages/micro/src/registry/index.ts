@@ -3,6 +3,7 @@
  * Nodes are registered with a TTL and re-registered on an interval; a node whose TTL has
  * passed without a refresh is gone, so a killed process disappears on its own.
  */
+import type { Endpoint } from "../contract/catalog.js";
 import { RefusedError } from "../startup/error.js";
 
 export interface Node {
@@ -17,8 +18,8 @@ export interface Node {
 export interface RegisteredService {
   readonly name: string;
   readonly version: string;
-  /** Endpoint names such as `UsersService.Get`. */
-  readonly endpoints: readonly string[];
+  /** Its endpoints (`UsersService.Get`) with their schemas and what each says about itself. */
+  readonly endpoints: readonly Endpoint[];
   readonly nodes: readonly Node[];
 }
 

@@ -3,13 +3,14 @@
  * its expiry inside, and groups live ones back into services on lookup. Shared by every backend,
  * as is the parsing of a stored record, which trusts nothing it reads.
  */
+import type { Endpoint } from "../contract/catalog.js";
 import type { Node, RegisteredService } from "./index.js";
 
 /** A registration record holds one node: registries store and expire nodes one by one. */
 export interface NodeRecord {
   readonly service: string;
   readonly version: string;
-  readonly endpoints: readonly string[];
+  readonly endpoints: readonly Endpoint[];
   readonly node: Node;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
@@ -27,7 +28,7 @@ export function recordsOf(service: RegisteredService, ttlMs: number, now = Date.
 
 /** Groups live records back into services, one per version, in a stable order. */
 export function servicesOf(records: Iterable<NodeRecord>, now = Date.now()): RegisteredService[] {
-  const byKey = new Map<string, { name: string; version: string; endpoints: readonly string[]; nodes: Node[] }>();
+  const byKey = new Map<string, { name: string; version: string; endpoints: readonly Endpoint[]; nodes: Node[] }>();
   for (const r of records) {
     if (r.expiresAt <= now) continue;
     const key = `${r.service}\u0000${r.version}`;
@@ -58,7 +59,7 @@ export function parseRecord(text: string, service: string, nodeId: string): Node
   if (!isObject(value) || value.service !== service) return undefined;
   const { version, endpoints, node, expiresAt } = value;
   if (typeof version !== "string" || typeof expiresAt !== "number" || !Number.isFinite(expiresAt)) return undefined;
-  if (!isStringArray(endpoints)) return undefined;
+  if (!Array.isArray(endpoints) || !endpoints.every(isEndpoint)) return undefined;
   const parsedNode = parseNode(node);
   if (!parsedNode || parsedNode.id !== nodeId) return undefined;
   return { service, version, endpoints, node: parsedNode, expiresAt };
@@ -78,7 +79,8 @@ function isStringRecord(value: unknown): value is Record<string, string> {
   return isObject(value) && Object.values(value).every((v) => typeof v === "string");
 }
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
+/** An endpoint's shape; what its metadata means is for its readers to check. */
+function isEndpoint(value: unknown): value is Endpoint {
+  return isObject(value) && typeof value.name === "string" && isObject(value.request) && isObject(value.response) && isObject(value.metadata);
 }
 

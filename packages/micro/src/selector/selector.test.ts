@@ -9,6 +9,7 @@ import { MicroError } from "../errors/index.js";
 import type { Node } from "../registry/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { RoundRobinSelector } from "./index.js";
+import { endpointNamed } from "../testing.js";
 
 async function registryWith(t: TestContext, nodeIds: readonly string[]): Promise<MemoryRegistry> {
   const registry = new MemoryRegistry();
@@ -17,7 +18,7 @@ async function registryWith(t: TestContext, nodeIds: readonly string[]): Promise
     {
       name: "users",
       version: "1.0.0",
-      endpoints: ["UsersService.Get"],
+      endpoints: [endpointNamed("UsersService.Get")],
       nodes: nodeIds.map((id, i) => ({ id, address: `127.0.0.1:${5000 + i}`, metadata: {} })),
     },
     { ttlMs: 60_000 },

@@ -8,7 +8,7 @@
  */
 import type { Account } from "../auth/index.js";
 import { type Codec, CodecError, NestingTooDeepError, jsonCodec } from "../codec/index.js";
-import { type HandlerContext, type HandlerOf, type ServiceContract, endpointName } from "../contract/index.js";
+import { type Endpoint, type HandlerContext, type HandlerOf, type ServiceContract, endpointName, endpointsOf } from "../contract/index.js";
 import {
   DependencyRejectedError,
   DependencyUnavailableError,
@@ -52,6 +52,7 @@ interface Route {
 export class Server {
   readonly name: string;
   private readonly routes = new Map<string, Route>();
+  private readonly contracts: ServiceContract[] = [];
   private readonly codec: Codec;
   private readonly ajv = createAjv();
   private dispatch: (call: ServerCall) => Promise<unknown>;
@@ -65,6 +66,7 @@ export class Server {
 
   /** Registers every endpoint of `contract`, served by the methods of `handler`. */
   handle<C extends ServiceContract>(contract: C, handler: HandlerOf<C>): this {
+    this.contracts.push(contract);
     for (const [method, spec] of Object.entries(contract.endpoints)) {
       const fn = (handler as Record<string, unknown>)[method];
       if (typeof fn !== "function") throw new Error(`${contract.handler} has no method ${method}`);
@@ -76,9 +78,9 @@ export class Server {
     return this;
   }
 
-  /** Endpoint names, for the registry. */
-  endpoints(): string[] {
-    return [...this.routes.keys()].sort();
+  /** The endpoints served, with their schemas and catalog, for the registry; in name order. */
+  endpoints(): Endpoint[] {
+    return [...this.contracts.flatMap(endpointsOf)].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The transport's entry point: never throws, every failure becomes a wire error. */

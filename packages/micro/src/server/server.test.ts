@@ -133,8 +133,13 @@ describe("server", () => {
     );
   });
 
-  it("server - endpoints() lists Handler.Method names", () => {
-    assert.deepEqual(serverWith().endpoints(), ["TestService.Echo", "TestService.Wait"]);
+  it("server - endpoints() lists each Handler.Method with its request and response schemas", () => {
+    const endpoints = serverWith().endpoints();
+    assert.deepEqual(endpoints.map((e) => e.name), ["TestService.Echo", "TestService.Wait"]);
+    for (const e of endpoints) {
+      assert.equal(typeof e.request, "object");
+      assert.equal(typeof e.response, "object");
+    }
   });
 
   it("server - a handler still running at timeoutMs has its context.signal aborted", async () => {

@@ -48,7 +48,7 @@ describe("service", () => {
     await service.start();
     const [registered] = await registry.getService("echo");
     assert.equal(registered?.version, "1.2.3");
-    assert.deepEqual(registered?.endpoints, ["EchoService.Say"]);
+    assert.deepEqual(registered?.endpoints.map((e) => e.name), ["EchoService.Say"]);
     assert.equal(registered?.nodes[0]?.address, service.address);
     assert.equal(registered?.nodes[0]?.metadata.transport, "http");
     const client = service.client([echo] as const);

@@ -13,6 +13,7 @@ import { natsAvailable, requireNats, testNatsUrl } from "../testing.js";
 import { registryConformance, waitFor } from "../../registry/conformance.js";
 import { RegistryError, type RegisteredService } from "../../registry/index.js";
 import { NatsRegistry } from "./index.js";
+import { endpointNamed } from "../../testing.js";
 
 
 /** A bucket of its own per test, so tests cannot see each other's nodes. */
@@ -62,7 +63,7 @@ function open(t: TestContext, bucket: string, servers = testNatsUrl()): NatsRegi
 }
 
 function serviceOf(name: string, nodeId: string): RegisteredService {
-  return { name, version: "1.0.0", endpoints: [`${name}.Get`], nodes: [{ id: nodeId, address: "micro.rpc.x", metadata: {} }] };
+  return { name, version: "1.0.0", endpoints: [endpointNamed(`${name}.Get`)], nodes: [{ id: nodeId, address: "micro.rpc.x", metadata: {} }] };
 }
 
 

@@ -11,6 +11,7 @@ import { type TestContext, describe, it } from "node:test";
 import { registryConformance, waitFor } from "../conformance.js";
 import type { Registry, RegisteredService, WatchAction, WatchEvent } from "../index.js";
 import { LocalRegistry } from "./index.js";
+import { endpointNamed } from "../../testing.js";
 
 const LONG_TTL_MS = 60_000;
 
@@ -36,7 +37,7 @@ function open(t: TestContext, directory: string): LocalRegistry {
 }
 
 function serviceOf(name: string, nodeId: string): RegisteredService {
-  return { name, version: "1.0.0", endpoints: [`${name}.Get`], nodes: [{ id: nodeId, address: "127.0.0.1:4000", metadata: {} }] };
+  return { name, version: "1.0.0", endpoints: [endpointNamed(`${name}.Get`)], nodes: [{ id: nodeId, address: "127.0.0.1:4000", metadata: {} }] };
 }
 
 function ids(services: readonly RegisteredService[]): string[] {

@@ -12,6 +12,7 @@ import { type TestContext, describe, it } from "node:test";
 import { requireOrSkip } from "../../testing.js";
 import { type RegisteredService, RegistryRefusedError, checkAccepted, recordsOf } from "../index.js";
 import { LocalRegistry } from "./index.js";
+import { endpointNamed } from "../../testing.js";
 
 const TTL_MS = 60_000;
 /** The `nobody` user of Debian and most Linux systems: any uid other than ours would do. */
@@ -33,7 +34,7 @@ function open(t: TestContext, directory: string): LocalRegistry {
 }
 
 function serviceOf(name: string, nodeId: string, address = "127.0.0.1:4000"): RegisteredService {
-  return { name, version: "1.0.0", endpoints: [`${name}.Get`], nodes: [{ id: nodeId, address, metadata: {} }] };
+  return { name, version: "1.0.0", endpoints: [endpointNamed(`${name}.Get`)], nodes: [{ id: nodeId, address, metadata: {} }] };
 }
 
 /** What another user would drop into a folder it can write: a record that callers would dial. */
