@@ -1,7 +1,8 @@
 /**
- * Builds the gateway's Fastify app: request ids, the contract's routes, 404 and 405 in the
- * error shape, and one log line per request. Listening is left to the caller, so tests can
- * `inject()` or bind port 0.
+ * Builds the gateway's Fastify app: request ids, the routes of the live catalog (whatever the
+ * registered services declare), the gateway's own routes, 404 and 405 in the error shape, and
+ * one log line per request. Listening is left to the caller, so tests can `inject()` or bind
+ * port 0; the catalog is first read when the app gets ready.
  */
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -16,11 +17,10 @@ import { type AuthConfig, auth } from "./auth/index.js";
 import { type RateLimitOptions, rateLimit } from "./ratelimit/index.js";
 import { observability, requestTraceId } from "./observability.js";
 import { healthRoutes } from "./routes/health.js";
-import { orderRoutes } from "./routes/orders.js";
-import { productRoutes } from "./routes/products.js";
 import { rpcRoutes } from "./routes/rpc.js";
-import { userRoutes } from "./routes/users.js";
-import { answerUnrouted } from "./routing.js";
+import { answerUnrouted, routedByGateway } from "./routing.js";
+import { LiveCatalog } from "./catalog/live-catalog.js";
+import { findCatalogRoutes, routeLabel, serveCatalog } from "./catalog/serve.js";
 
 /** Request bodies are limited to 1 MiB, as the contract says. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,8 +33,12 @@ export interface GatewayOptions extends GatewayDeps {
   readonly metrics?: Metrics | undefined;
   /** Per-caller rate limiting (gateway/src/ratelimit); absent or `enabled: false`: none. */
   readonly rateLimit?: RateLimitOptions;
-  /** Bearer JWT authentication and the rule table (gateway/src/auth); absent or `enabled: false`: none. */
+  /** Bearer JWT authentication and the catalog's rules (gateway/src/auth); absent or `enabled: false`: none. */
   readonly auth?: AuthConfig;
+  /** Services `/ready` waits for (GATEWAY_EXPECT); the gateway names none itself. */
+  readonly expect?: readonly string[];
+  /** How often the catalog is read again besides the registry's watch. */
+  readonly catalogResyncMs?: number;
 }
 
 export function buildGateway(options: GatewayOptions): App {
@@ -53,6 +57,12 @@ export function buildGateway(options: GatewayOptions): App {
     ajv: { customOptions: AJV_OPTIONS, plugins: [addNumericFormats] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   jsonBodies(app);
+  const catalog = new LiveCatalog({
+    registry: options.registry,
+    logger: options.logger,
+    reserved: (method, path) => routedByGateway(app, method, path),
+    resyncMs: options.catalogResyncMs,
+  });
   app.server.on("checkExpectation", refuseExpectation);
   app.server.on("connect", refuseConnect);
 
@@ -62,8 +72,10 @@ export function buildGateway(options: GatewayOptions): App {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  // Before every other hook (auth, rate limits, spans, logs), so they know the catalog route.
+  findCatalogRoutes(app, catalog);
   app.addHook("onResponse", (request, reply, done) => {
-    const route = request.routeOptions.url ?? "unknown";
+    const route = routeLabel(request);
     // Probes arrive every few seconds from orchestrators; at info they would drown the traffic.
     const level = PROBES.has(route) ? "debug" : "info";
     if (isLevelEnabled(request.log, level)) {
@@ -81,8 +93,20 @@ export function buildGateway(options: GatewayOptions): App {
   // A preHandler hook: it runs after authentication's hooks, so it can count per token subject.
   if (options.rateLimit !== undefined) app.register(rateLimit(options.rateLimit));
   app.setErrorHandler(errorHandler);
-  answerUnrouted(app);
-  for (const routes of [healthRoutes, userRoutes, productRoutes, orderRoutes, rpcRoutes]) routes(app, options);
+  app.setNotFoundHandler((request, reply) => answerUnrouted(app, catalog, request, reply));
+  healthRoutes(app, options, {
+    expect: options.expect ?? [],
+    problems: () => catalog.table.problems,
+    known: () => catalog.services,
+    resync: () => catalog.resync(),
+  });
+  rpcRoutes(app, options, () => catalog.services);
+  serveCatalog(app, options.client, catalog);
+  app.addHook("onReady", () => catalog.start());
+  app.addHook("onClose", (_app, done) => {
+    catalog.close();
+    done();
+  });
   return app;
 }
 

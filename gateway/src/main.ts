@@ -4,7 +4,6 @@
  * as the services' do; what is the gateway's own is read here.
  */
 import { checkAccepted, exitAfterFlush, exitOnStartupFailure, listenOrExit, loadConfig, newProgram } from "@gw/micro";
-import { orders, products, users } from "@gw/proto";
 import { buildGateway } from "./app.js";
 import { readAuthConfig } from "./auth/index.js";
 import { readRateLimitConfig } from "./ratelimit/index.js";
@@ -17,10 +16,12 @@ const config = loadConfig("gateway", (env) => ({
   host: env.string("HOST", DEFAULT_HOST),
   rateLimit: readRateLimitConfig(env),
   auth: readAuthConfig(env),
+  // The services /ready waits for; the launcher and the deploy files set it from the service list.
+  expect: env.names("GATEWAY_EXPECT", []),
 }));
 const program = await newProgram({ name: "gateway" });
 const { logger, metrics } = program;
-const client = program.client([users, products, orders] as const);
+const client = program.client([] as const);
 metrics.observeRegistry(program.registry);
 const app = buildGateway({
   client,
@@ -29,6 +30,7 @@ const app = buildGateway({
   metrics: program.config.metrics ? metrics : undefined,
   rateLimit: config.rateLimit,
   auth: config.auth,
+  expect: config.expect,
 });
 
 let stopping = false;

@@ -9,6 +9,8 @@ import type { FastifyRequest } from "fastify";
 import { type Metadata, type Metrics, metadataWithSpan, spansRecorded, tracer } from "@gw/micro";
 import type { App } from "./context.js";
 import { HttpMetrics } from "./http-metrics.js";
+import { routeLabel } from "./catalog/serve.js";
+import { ADMIN_ROLE } from "./auth/identity.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -34,7 +36,7 @@ export function observability(app: App, metrics: Metrics | undefined): void {
       request.span = tracer().startSpan("request", undefined, parent);
       return done();
     }
-    const route = request.routeOptions.url ?? "unknown";
+    const route = routeLabel(request);
     request.span = tracer().startSpan(
       `${request.method} ${route}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": request.method, "http.route": route } },
@@ -43,7 +45,7 @@ export function observability(app: App, metrics: Metrics | undefined): void {
     done();
   });
   app.addHook("onResponse", (request, reply, done) => {
-    http?.of(request.method, request.routeOptions.url ?? "unknown").record(reply.elapsedTime / 1000, String(reply.statusCode));
+    http?.of(request.method, routeLabel(request)).record(reply.elapsedTime / 1000, String(reply.statusCode));
     const span = request.span;
     if (span?.isRecording()) {
       span.setAttribute("http.response.status_code", reply.statusCode);
@@ -53,7 +55,8 @@ export function observability(app: App, metrics: Metrics | undefined): void {
     done();
   });
   if (!metrics) return;
-  app.get("/metrics", async (_request, reply) => {
+  // What runs and how much of it: not for every caller.
+  app.get("/metrics", { config: { auth: { role: ADMIN_ROLE } } }, async (_request, reply) => {
     return reply.header("content-type", metrics.contentType).send(await metrics.text());
   });
 }

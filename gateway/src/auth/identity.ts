@@ -4,7 +4,7 @@
  * which the gateway signs each call's credential, so the services can check ownership on an
  * identity they can verify.
  */
-import type { Account } from "@gw/micro";
+import type { Account, AuthRule } from "@gw/micro";
 import { ADMIN_ROLE, isAdmin as accountIsAdmin } from "@gw/proto";
 
 /** Who made the request: the token's `sub` and `roles` claims. */
@@ -21,10 +21,10 @@ declare module "fastify" {
   }
   interface FastifyContextConfig {
     /**
-     * `"public"` lets a route answer without a token even though it has no rule in the table;
-     * meant for answers that reach no backend, such as the 405 catch-alls.
+     * The rule of one of the gateway's own routes, in the words the catalog's endpoints use;
+     * none: admins only.
      */
-    auth?: "public";
+    auth?: AuthRule;
   }
 }
 

@@ -16,13 +16,14 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastif
 import { forbidden, unauthorized, unavailable } from "@gw/micro";
 import { GATEWAY_ID } from "../errors.js";
 import { type AuthConfig, CLOCK_TOLERANCE_SEC } from "./config.js";
-import { type Rule, adminOnly, authorize, ruleOf } from "./rules.js";
+import { CATALOG_ROUTE, catalogFieldsOf } from "../catalog/serve.js";
+import { type Rule, authorize, ruleFrom } from "./rules.js";
 import { cachedVerifier } from "./token-cache.js";
 import { type Verifier, createVerifier } from "./verify.js";
 
 export * from "./config.js";
 export * from "./identity.js";
-export { RULES, type Check, type Rule, type RuleInput, type Verdict, authorize, canonicalId, ruleOf } from "./rules.js";
+export { type Check, type Rule, type Verdict, authorize, canonicalId, ruleFrom } from "./rules.js";
 export { type Verification, type Verifier, createVerifier } from "./verify.js";
 
 /** RFC 6750 section 3: the realm the gateway's challenges name. */
@@ -45,13 +46,19 @@ export function auth(config: AuthConfig): FastifyPluginCallback {
   return Object.assign(plugin, { [Symbol.for("skip-override")]: true });
 }
 
-/** The rule for this request: "public" for 404s, tagged routes and public table entries. */
+/**
+ * The rule for this request: its catalog endpoint's, or its gateway route's. A request no route
+ * serves is public: it gets a 404 or 405 and reaches no backend.
+ */
 function ruleFor(request: FastifyRequest): Rule {
   const url = request.routeOptions.url;
-  // No url: the not-found handler, which answers 404 and reaches no backend.
-  if (url === undefined || request.routeOptions.config.auth === "public") return "public";
-  // A route missing from the table is admin only: forgetting a rule must not open a route.
-  return ruleOf(request.method, url) ?? adminOnly;
+  if (url === undefined) return "public";
+  if (url === CATALOG_ROUTE) {
+    const match = request.catalogMatch;
+    return match === undefined ? "public" : ruleFrom(match.route.endpoint.metadata.auth);
+  }
+  // A route declaring no rule is admin only: forgetting a rule must not open a route.
+  return ruleFrom(request.routeOptions.config.auth);
 }
 
 async function authenticate(verify: Verifier, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
@@ -78,7 +85,8 @@ async function authorizeRequest(request: FastifyRequest, reply: FastifyReply): P
   const identity = request.identity;
   // Unreachable while `authenticate` runs first; answering 401 keeps a slip from opening a route.
   if (identity === undefined) return challenge(reply, "a Bearer token is required");
-  const verdict = authorize(identity, rule, request);
+  const fields = request.catalogMatch === undefined ? undefined : catalogFieldsOf(request);
+  const verdict = authorize(identity, rule, fields);
   if (verdict.allowed) return undefined;
   void reply.header("www-authenticate", `Bearer realm="${REALM}", error="insufficient_scope"`);
   return reply.code(403).send(forbidden(GATEWAY_ID, verdict.reason).toJSON());

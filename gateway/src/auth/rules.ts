@@ -1,22 +1,22 @@
 /**
- * Authorization: which caller may do what, decided at the gateway from the request alone.
- * One table maps each route (method and Fastify path) to a rule; an admin passes every rule.
- * A route with no entry is admin only, so a route added without a rule fails closed.
+ * Authorization: which caller may do what, decided at the gateway from the request alone. The
+ * rules are the catalog's: each endpoint declares its own (`auth` in its contract), and the
+ * gateway's own routes declare theirs in their route config, in the same words. An admin passes
+ * every rule. A route without a rule is for admins only, so a route added without one fails
+ * closed.
  */
+import type { AuthRule } from "@gw/micro";
 import { type Identity, isAdmin } from "./identity.js";
-
-/** What a rule may look at: the request's path parameters, query and (parsed) body. */
-export interface RuleInput {
-  readonly params: unknown;
-  readonly query: unknown;
-  readonly body: unknown;
-}
 
 /** A rule's answer: allowed, or the reason for the 403. */
 export type Verdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
-/** Decides for a verified caller who is not an admin (admins never reach a rule). */
-export type Check = (identity: Identity, input: RuleInput) => Verdict;
+/**
+ * Decides for a verified caller who is not an admin (admins never reach a check). `fields` are
+ * the request's fields as they arrived (path, query and body merged), for rules about whose data
+ * a request touches; undefined for the gateway's own routes.
+ */
+export type Check = (identity: Identity, fields: Readonly<Record<string, unknown>> | undefined) => Verdict;
 
 /** `"public"`: no token needed; otherwise a token is needed and the check decides. */
 export type Rule = "public" | Check;
@@ -30,63 +30,44 @@ export const authenticated: Check = () => ALLOW;
 /** Admins only: for a non-admin the answer is always no. */
 export const adminOnly: Check = () => deny("this needs the admin role");
 
-type Part = keyof RuleInput;
+/** Callers with `role`. */
+export function withRole(role: string): Check {
+  return (identity) => (identity.roles.includes(role) ? ALLOW : deny(`this needs the ${role} role`));
+}
 
 /**
- * The caller's own user only: the id at `part.field` must equal `sub`. When the field is
- * absent the request is about many users (a list), which is for admins.
+ * The caller's own data only: the request field `field` must equal the caller's subject. When the
+ * field is absent the request is about many callers (a list), which is for admins.
  */
-export function ownUser(part: Part, field: string, what: string): Check {
-  return (identity, input) => {
-    const value = fieldOf(input[part], field);
-    if (value === undefined) return deny(`${what} without ${field} needs the admin role`);
+export function ownData(field: string): Check {
+  return (identity, fields) => {
+    const value = fields !== undefined && Object.hasOwn(fields, field) ? fields[field] : undefined;
+    if (value === undefined) return deny(`a request without ${field} needs the admin role`);
     const id = canonicalId(value);
-    return id !== undefined && id === canonicalId(identity.sub) ? ALLOW : deny(`${what} is allowed for your own user only`);
+    return id !== undefined && id === canonicalId(identity.sub) ? ALLOW : deny(`this is allowed on your own ${field} only`);
   };
 }
 
-/** The rule table. Keys are `METHOD path` as the routes declare them; HEAD follows GET. */
-export const RULES: Readonly<Record<string, Rule>> = {
-  "GET /health": "public",
-  "GET /ready": "public",
-  // What runs and how much of it: not for every caller.
-  "GET /metrics": adminOnly,
+const checks = new WeakMap<object, Check>();
 
-  "GET /users": ownUser("query", "id", "reading users"),
-  "GET /users/:id": ownUser("params", "id", "reading a user"),
-  "PATCH /users/:id": ownUser("params", "id", "changing a user"),
-  "POST /users": adminOnly,
-  "DELETE /users/:id": adminOnly,
-
-  "GET /products": authenticated,
-  "GET /products/:id": authenticated,
-  "POST /products": adminOnly,
-  "PATCH /products/:id": adminOnly,
-  "DELETE /products/:id": adminOnly,
-
-  "POST /orders": ownUser("body", "user_id", "ordering"),
-  "GET /orders": ownUser("query", "user_id", "listing orders"),
-  // The gateway cannot know an order's owner; the orders service checks it from `user-id`.
-  "GET /orders/:id": authenticated,
-  "POST /orders/:id/cancel": authenticated,
-
-  "POST /rpc": adminOnly,
-};
-
-/** The rule of a route, or undefined when the table has none. */
-export function ruleOf(method: string, url: string): Rule | undefined {
-  const key = `${method === "HEAD" ? "GET" : method} ${url}`;
-  return Object.hasOwn(RULES, key) ? RULES[key] : undefined;
+/** The rule a declaration means; none at all means admins only. */
+export function ruleFrom(declared: AuthRule | undefined): Rule {
+  if (declared === "public") return "public";
+  if (declared === "authenticated") return authenticated;
+  if (typeof declared !== "object" || declared === null) return adminOnly;
+  let check = checks.get(declared);
+  if (check === undefined) {
+    if ("self" in declared && typeof declared.self === "string") check = ownData(declared.self);
+    else if ("role" in declared && typeof declared.role === "string") check = withRole(declared.role);
+    else check = adminOnly;
+    checks.set(declared, check);
+  }
+  return check;
 }
 
 /** Applies `check` to a verified caller: admins pass, everyone else is up to the check. */
-export function authorize(identity: Identity, check: Check, input: RuleInput): Verdict {
-  return isAdmin(identity) ? ALLOW : check(identity, input);
-}
-
-function fieldOf(part: unknown, field: string): unknown {
-  if (typeof part !== "object" || part === null) return undefined;
-  return Object.hasOwn(part, field) ? (part as Record<string, unknown>)[field] : undefined;
+export function authorize(identity: Identity, check: Check, fields: Readonly<Record<string, unknown>> | undefined): Verdict {
+  return isAdmin(identity) ? ALLOW : check(identity, fields);
 }
 
 /**

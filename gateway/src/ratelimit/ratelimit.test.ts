@@ -11,6 +11,7 @@ import { Client, ConfigError, EnvReader, MemoryRegistry, RoundRobinSelector, cre
 import { HttpTransport } from "@gw/micro/http";
 import { orders, products, users } from "@gw/proto";
 import { buildGateway } from "../app.js";
+import { registerUnreachable } from "../catalog/testing.js";
 import { type RateLimitOptions, rateLimit, readRateLimitConfig } from "./index.js";
 import { closedPort, deleteKeysUnder, keysUnder, redisProxy, requireRedis, testRedisUrl, uniqueKeyPrefix } from "./testing.js";
 
@@ -109,10 +110,11 @@ test("ratelimit - probes are never limited and take nothing from the budget", as
   assert.equal(budgetOf(res).remaining, 0);
 });
 
-function gateway(t: TestContext, rateLimitOptions?: RateLimitOptions) {
-  // A registry with no nodes: any backend route is a 503, so a 429 in its place shows the limit
-  // was applied before the gateway tried a backend.
+async function gateway(t: TestContext, rateLimitOptions?: RateLimitOptions) {
+  // Nodes where nothing listens: any backend route is a 503, so a 429 in its place shows the
+  // limit was applied before the gateway tried a backend.
   const registry = new MemoryRegistry();
+  await registerUnreachable(registry, [users, products, orders]);
   const client = new Client({
     contracts: [users, products, orders] as const,
     selector: new RoundRobinSelector(registry),
@@ -128,7 +130,7 @@ function gateway(t: TestContext, rateLimitOptions?: RateLimitOptions) {
 }
 
 test("ratelimit - the gateway limits every route before its backends, but not its probes", async (t) => {
-  const app = gateway(t, { enabled: true, max: 2, windowMs: LONG_WINDOW_MS });
+  const app = await gateway(t, { enabled: true, max: 2, windowMs: LONG_WINDOW_MS });
   for (let i = 0; i < 4; i++) {
     const health = await app.inject({ method: "GET", url: "/health" });
     assert.equal(health.statusCode, 200);
@@ -145,7 +147,7 @@ test("ratelimit - the gateway limits every route before its backends, but not it
   assert.equal(limited.json<{ id: string }>().id, "gateway");
   assert.ok(limited.headers["x-request-id"], "the gateway's own headers are still set");
 
-  const off = gateway(t, { enabled: false, max: 1, windowMs: LONG_WINDOW_MS });
+  const off = await gateway(t, { enabled: false, max: 1, windowMs: LONG_WINDOW_MS });
   for (let i = 0; i < 3; i++) {
     const res = await off.inject({ method: "GET", url: "/nope" });
     assert.equal(res.statusCode, 404);

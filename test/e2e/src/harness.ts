@@ -86,6 +86,7 @@ export class System {
       // The contract suites test the API, not auth or limits: those have their own tests.
       AUTH: "off",
       RATE_LIMIT_MAX: "1000000",
+      GATEWAY_EXPECT: "users,products,orders",
       ...options.env,
     };
     const system = new System(dir, port, env, options.programEnv, options.instanceEnv);

@@ -114,6 +114,14 @@ export class Client<Cs extends readonly ServiceContract[]> {
     return this.start(service, endpoint, request, options, true) as Promise<Uint8Array>;
   }
 
+  /**
+   * An untyped call whose answer is the response body as the service encoded it: for a caller
+   * that forwards calls it learned of at run time, such as the gateway serving the catalog.
+   */
+  forward(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<Uint8Array> {
+    return this.start(service, endpoint, request, options, true) as Promise<Uint8Array>;
+  }
+
   /** An untyped call to any service, for generic forwarding such as the gateway's `/rpc`. */
   callRaw(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<unknown> {
     return this.start(service, endpoint, request, options, false);

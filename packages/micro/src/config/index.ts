@@ -62,6 +62,16 @@ export class EnvReader {
     return raw as T;
   }
 
+  /** A comma-separated list of names (`users,orders`); each must be a registry name. */
+  names(name: string, fallback: readonly string[]): readonly string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const names = raw.split(",").map((n) => n.trim()).filter((n) => n !== "");
+    const bad = names.find((n) => !/^[a-z][a-z0-9.-]{0,62}$/.test(n));
+    if (bad !== undefined) throw new ConfigError(name, "comma-separated service names (lower-case letters, digits, dots and dashes)", raw);
+    return [...new Set(names)];
+  }
+
   bool(name: string, fallback: boolean): boolean {
     const raw = this.optional(name)?.toLowerCase();
     if (raw === undefined) return fallback;

@@ -1,0 +1,118 @@
+/**
+ * The catalog as the gateway sees it, kept current from the registry: read once at start, then
+ * on every watch event, with a slow full read to catch anything a watch missed (a registry
+ * restarted, a gap in the stream). Each change builds a new RouteTable and swaps it in.
+ *
+ * A service's catalog outlives its nodes. When its last node goes, its routes stay and answer 503
+ * (no node), as a route of a service that is down should, rather than 404 as if it never existed.
+ * The order services were first seen in decides who keeps a contested route; at start, when the
+ * gateway cannot know who came first, it is the order of their names.
+ */
+import type { FastifyBaseLogger } from "fastify";
+import type { Endpoint, RegisteredService, Registry, Watcher } from "@gw/micro";
+import { type Reserved, RouteTable, type ServiceCatalog } from "./route-table.js";
+
+/** How often the whole registry is read again, besides the watch. */
+export const CATALOG_RESYNC_MS = 10_000;
+
+export interface LiveCatalogOptions {
+  readonly registry: Registry;
+  readonly logger: FastifyBaseLogger;
+  readonly reserved?: Reserved;
+  readonly resyncMs?: number;
+}
+
+export class LiveCatalog {
+  private current = new RouteTable([]);
+  private readonly catalogs = new Map<string, readonly Endpoint[]>();
+  private readonly fingerprints = new Map<string, string>();
+  private readonly reported = new Set<string>();
+  private readonly listeners = new Set<(table: RouteTable) => void>();
+  private watcher: Watcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: LiveCatalogOptions) {}
+
+  /** The routes now served. */
+  get table(): RouteTable {
+    return this.current;
+  }
+
+  /** Services whose catalog the gateway knows, in first-seen order. */
+  get services(): string[] {
+    return [...this.catalogs.keys()];
+  }
+
+  /** Calls `listener` with each new table. */
+  onChange(listener: (table: RouteTable) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Watches, then reads the registry once; a registry that is away is retried by the resync. */
+  async start(): Promise<void> {
+    this.watcher = this.options.registry.watch((event) => {
+      if (event.action !== "delete") this.learn([event.service]);
+    });
+    await this.resync();
+    const every = this.options.resyncMs ?? CATALOG_RESYNC_MS;
+    this.timer = setInterval(() => void this.resync(), every);
+    this.timer.unref();
+  }
+
+  /** Reads every registered service again. */
+  async resync(): Promise<void> {
+    let services: RegisteredService[];
+    try {
+      services = await this.options.registry.listServices();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "cannot read the catalog from the registry; serving the routes last known");
+      return;
+    }
+    this.learn([...services].sort((a, b) => a.name.localeCompare(b.name)));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watcher?.stop();
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  private learn(services: readonly RegisteredService[]): void {
+    if (this.closed) return;
+    let changed = false;
+    for (const service of services) {
+      // A service registered with no endpoints says nothing about its routes.
+      if (service.endpoints.length === 0 || service.nodes.length === 0) continue;
+      const fingerprint = JSON.stringify(service.endpoints);
+      if (this.fingerprints.get(service.name) === fingerprint) continue;
+      this.fingerprints.set(service.name, fingerprint);
+      this.catalogs.set(service.name, service.endpoints);
+      changed = true;
+    }
+    if (changed) this.rebuild();
+  }
+
+  private rebuild(): void {
+    const catalogs: ServiceCatalog[] = [...this.catalogs].map(([service, endpoints]) => ({ service, endpoints }));
+    const table = new RouteTable(catalogs, this.options.reserved);
+    for (const problem of table.problems) {
+      if (this.reported.has(problem)) continue;
+      this.reported.add(problem);
+      this.options.logger.warn({ problem }, `catalog: ${problem}`);
+    }
+    for (const route of table.routes) {
+      if (route.endpoint.metadata.auth === undefined) {
+        const line = `${route.service} ${route.endpoint.name} declares no auth rule: with auth on, only admins may call ${route.served.method} ${route.served.template}`;
+        if (!this.reported.has(line)) {
+          this.reported.add(line);
+          this.options.logger.warn(line);
+        }
+      }
+    }
+    this.current = table;
+    this.options.logger.info({ routes: table.routes.length, services: catalogs.length }, "catalog routes rebuilt");
+    for (const listener of this.listeners) listener(table);
+  }
+}
