@@ -137,7 +137,12 @@ describe("OpenAPI document", () => {
   });
 
   test("openapi - a parameter is required only when every alternative requires it and none selects by it", () => {
-    const request = { type: "object", additionalProperties: false, required: ["q", "page"], properties: { q: { type: "string" }, page: { type: "integer" } } };
+    const request = {
+      type: "object",
+      additionalProperties: false,
+      required: ["q", "page"],
+      properties: { q: { type: "string" }, page: { type: "integer" } },
+    };
     const response = { type: "object", properties: { hits: { type: "array" } } };
     const make = (name: string, when?: string[]): Route => ({
       service: "search",
@@ -162,7 +167,8 @@ describe("OpenAPI document", () => {
       params(operation).map((p) => [p["name"], p["in"], p["required"]]),
       [["id", "path", true]],
     );
-    assert.match(String(operation["description"]), /caller's own data: `id` must be the token's subject/);
+    assert.match(String(operation["description"]), /caller's own data: `id` must be the token's subject, unless the caller has the `admin` role\./);
+    assert.doesNotMatch(String(operation["description"]), /Without `id`/, "a path field is never absent");
     assert.deepEqual(operation["security"], [{ bearer: [] }]);
     assert.ok(responseCodes(operation).includes("404"));
   });
@@ -226,6 +232,7 @@ describe("OpenAPI document", () => {
       ],
     );
     assert.ok(!responseCodes(operation).includes("404"));
+    assert.match(String(operation["description"]), /Without `user_id` the request is about every caller's data, and needs that role\./);
   });
 
   test("openapi - POST /orders/{id}/cancel: everything in the path, so no body and no 413 or 415", () => {
@@ -288,7 +295,9 @@ describe("OpenAPI document", () => {
   test("openapi - error responses carry the error shape as a component schema", () => {
     assert.deepEqual((withAuth.components["schemas"] as Obj)["Error"], ERROR_SCHEMA);
     const responses = withAuth.components["responses"] as Obj;
-    for (const name of ["BadRequest", "Unauthorized", "Forbidden", "NotFound", "PayloadTooLarge", "UnsupportedMediaType", "TooManyRequests", "ServiceUnavailable", "GatewayTimeout", "Error"]) {
+    const names = ["BadRequest", "Unauthorized", "Forbidden", "NotFound", "PayloadTooLarge", "UnsupportedMediaType"];
+    names.push("TooManyRequests", "ServiceUnavailable", "GatewayTimeout", "Error");
+    for (const name of names) {
       const content = (responses[name] as Obj)["content"] as Obj;
       assert.deepEqual((content["application/json"] as Obj)["schema"], { $ref: "#/components/schemas/Error" }, name);
     }

@@ -217,23 +217,26 @@ function describe(alternative: Alternative, merged: boolean, options: OpenApiOpt
   const head = `\`${endpoint.name}\`${endpoint.metadata.summary !== undefined ? `: ${endpoint.metadata.summary}` : ""}`;
   lines.push(merged ? `**${labelOf(alternative, merged)}**: ${head}` : head);
   if (endpoint.metadata.description !== undefined) lines.push(endpoint.metadata.description);
-  if (options.auth) lines.push(describeRule(endpoint.metadata.auth));
+  if (options.auth) lines.push(describeRule(endpoint.metadata.auth, alternative));
   if (endpoint.metadata.idempotencyKey === true) {
     lines.push(`Honours \`${IDEMPOTENCY_HEADER}\`: a repeat with the same key answers as the first call did.`);
   }
   return lines.join("\n\n");
 }
 
-function describeRule(rule: AuthRule | undefined): string {
+function describeRule(rule: AuthRule | undefined, alternative: Alternative): string {
   if (rule === undefined) return "No auth rule is declared, so every caller is refused while auth is on.";
   if (rule === "public") return "Public: no token needed.";
   if (rule === "authenticated") return "Needs a bearer token.";
   if ("role" in rule) return `Needs a bearer token with the \`${rule.role}\` role.`;
-  return (
-    `Needs a bearer token, for the caller's own data: \`${rule.self}\` must be the token's subject. ` +
-    `A request without \`${rule.self}\` is about every caller's data and needs the \`${ADMIN_ROLE}\` role, ` +
-    `as does acting on another caller's data.`
-  );
+  const field = rule.self;
+  const own = `Needs a bearer token, for the caller's own data: \`${field}\` must be the token's subject`;
+  // A field the request always has cannot be left out; saying what its absence means would mislead.
+  const always = alternative.pathFields.includes(field) || alternative.required.has(field);
+  return always
+    ? `${own}, unless the caller has the \`${ADMIN_ROLE}\` role.`
+    : `${own}, unless the caller has the \`${ADMIN_ROLE}\` role. Without \`${field}\` the request is about every caller's data, ` +
+        `and needs that role.`;
 }
 
 function parametersOf(alternatives: readonly Alternative[]): JsonObject[] {
