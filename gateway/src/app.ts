@@ -21,11 +21,16 @@ import { rpcRoutes } from "./routes/rpc.js";
 import { answerUnrouted, routedByGateway } from "./routing.js";
 import { LiveCatalog } from "./catalog/live-catalog.js";
 import { findCatalogRoutes, routeLabel, serveCatalog } from "./catalog/serve.js";
+import { apiDocs } from "./openapi/plugin.js";
 
 /** Request bodies are limited to 1 MiB, as the contract says. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const PROBES = new Set(["/health", "/ready"]);
+
+/** What `/openapi.json` calls this API. */
+const API_TITLE = "API gateway";
+const API_VERSION = "1.0.0";
 
 export interface GatewayOptions extends GatewayDeps {
   readonly logger: FastifyBaseLogger;
@@ -101,6 +106,8 @@ export function buildGateway(options: GatewayOptions): App {
     resync: () => catalog.resync(),
   });
   rpcRoutes(app, options, () => catalog.services);
+  // A new table is a new array, so the document is built once per catalog change.
+  apiDocs(app, { routes: () => catalog.table.routes, title: API_TITLE, version: API_VERSION, auth: options.auth?.enabled === true });
   serveCatalog(app, options.client, catalog);
   app.addHook("onReady", () => catalog.start());
   app.addHook("onClose", (_app, done) => {

@@ -408,6 +408,13 @@ function bodySchema(request: JsonSchema, properties: Readonly<Record<string, Jso
   const required = requiredOf(request).filter((field) => keep.has(field));
   if (required.length > 0) body["required"] = required;
   else delete body["required"];
+  // Fields the path or query string carries were required, and counted by minProperties too.
+  const minimum = request["minProperties"];
+  if (typeof minimum === "number") {
+    const moved = requiredOf(request).filter((field) => !keep.has(field)).length;
+    if (minimum - moved > 0) body["minProperties"] = minimum - moved;
+    else delete body["minProperties"];
+  }
   return body;
 }
 
