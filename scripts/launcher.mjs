@@ -14,7 +14,7 @@ import { GATEWAY, gatewayExpect, programEntries, serviceNames } from "./programs
 
 /** Every program by name, from the folders (programs.mjs). */
 export const PROGRAMS = programEntries(root);
-/** Services take these in name order (so the first three keep the colours they always had), round again after. */
+/** Services take these in name order, round again after a tenth; the gateway is always green. */
 const PALETTE = [33, 35, 36, 34, 31, 93, 95, 96, 94, 91];
 const COLORS = { ...Object.fromEntries(serviceNames(root).map((name, i) => [name, PALETTE[i % PALETTE.length]])), [GATEWAY]: 32, start: 1 };
 
