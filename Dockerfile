@@ -19,10 +19,13 @@ COPY package.json package-lock.json ./
 COPY packages/micro/package.json packages/micro/
 COPY packages/proto/package.json packages/proto/
 COPY packages/database/package.json packages/database/
-COPY services/users/package.json services/users/
-COPY services/products/package.json services/products/
+# begin generated manifests (npm run deploy:generate)
 COPY services/orders/package.json services/orders/
+COPY services/products/package.json services/products/
+COPY services/users/package.json services/users/
+# end generated manifests
 COPY gateway/package.json gateway/
+COPY cli/package.json cli/
 COPY test/e2e/package.json test/e2e/
 COPY bench/package.json bench/
 
@@ -42,7 +45,9 @@ COPY packages packages
 COPY services services
 COPY gateway gateway
 # The four programs and what they reference; test/e2e is not built (nothing in it ships).
-RUN node_modules/.bin/tsc -b gateway services/users services/products services/orders
+# begin generated build (npm run deploy:generate)
+RUN node_modules/.bin/tsc -b gateway services/orders services/products services/users
+# end generated build
 
 FROM ${NODE_IMAGE} AS runtime
 # The safe default: under production the gateway refuses the repository's public development JWT
@@ -55,16 +60,20 @@ COPY --from=prod-deps /app ./
 COPY --from=build /app/packages/micro/dist packages/micro/dist
 COPY --from=build /app/packages/proto/dist packages/proto/dist
 COPY --from=build /app/packages/database/dist packages/database/dist
-COPY --from=build /app/services/users/dist services/users/dist
-COPY --from=build /app/services/products/dist services/products/dist
+# begin generated dist (npm run deploy:generate)
 COPY --from=build /app/services/orders/dist services/orders/dist
+COPY --from=build /app/services/products/dist services/products/dist
+COPY --from=build /app/services/users/dist services/users/dist
+# end generated dist
 COPY --from=build /app/gateway/dist gateway/dist
 # Read at start through new URL("../migrations/", import.meta.url), so beside dist/ as in the repo.
-COPY services/users/migrations services/users/migrations
-COPY services/users/seeds services/users/seeds
+# begin generated assets (npm run deploy:generate)
+COPY services/orders/migrations services/orders/migrations
 COPY services/products/migrations services/products/migrations
 COPY services/products/seeds services/products/seeds
-COPY services/orders/migrations services/orders/migrations
+COPY services/users/migrations services/users/migrations
+COPY services/users/seeds services/users/seeds
+# end generated assets
 COPY deploy/entrypoint.mjs deploy/entrypoint.mjs
 # PGlite's folder, for running the image without DATABASE_URL (compose and Kubernetes set it).
 RUN mkdir /data && chown 1000:1000 /data

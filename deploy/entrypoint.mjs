@@ -9,10 +9,12 @@
  * from does not matter. This file installs no signal handler of its own.
  */
 const PROGRAMS = {
+  // begin generated programs (npm run deploy:generate)
   gateway: "../gateway/dist/main.js",
-  users: "../services/users/dist/main.js",
-  products: "../services/products/dist/main.js",
   orders: "../services/orders/dist/main.js",
+  products: "../services/products/dist/main.js",
+  users: "../services/users/dist/main.js",
+  // end generated programs
 };
 
 const name = (process.argv[2] ?? process.env.PROGRAM ?? "").trim();

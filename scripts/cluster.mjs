@@ -13,8 +13,9 @@ import { withDevelopmentDefaults } from "./development.mjs";
 import { join } from "node:path";
 import { PROGRAMS, callSecret, formatter, run, say } from "./launcher.mjs";
 import { build, installIfMissing, root } from "./prepare.mjs";
+import { serviceNames } from "./programs.mjs";
 
-const SERVICES = ["users", "products", "orders"];
+const SERVICES = serviceNames(root);
 
 installIfMissing(say);
 build(say);

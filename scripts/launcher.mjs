@@ -10,14 +10,18 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { root } from "./prepare.mjs";
+import { GATEWAY, gatewayExpect, programEntries, serviceNames } from "./programs.mjs";
 
-export const PROGRAMS = {
-  users: "services/users/dist/main.js",
-  products: "services/products/dist/main.js",
-  orders: "services/orders/dist/main.js",
-  gateway: "gateway/dist/main.js",
-};
-const COLORS = { users: 36, products: 35, orders: 33, gateway: 32, start: 1 };
+/** Every program by name, from the folders (programs.mjs). */
+export const PROGRAMS = programEntries(root);
+/** Services take these in name order, round again after a tenth; the gateway is always green. */
+const PALETTE = [33, 35, 36, 34, 31, 93, 95, 96, 94, 91];
+const COLORS = { ...Object.fromEntries(serviceNames(root).map((name, i) => [name, PALETTE[i % PALETTE.length]])), [GATEWAY]: 32, start: 1 };
+
+/** The gateway's environment: its /ready waits for a node of every service in the list. */
+export function gatewayEnv(env) {
+  return { ...env, GATEWAY_EXPECT: env.GATEWAY_EXPECT ?? gatewayExpect(root) };
+}
 const STOP_TIMEOUT_MS = 15_000;
 const READY_POLL_MS = 200;
 
@@ -157,7 +161,8 @@ class Supervisor {
  * the one line that says why it could not start.
  */
 function start({ label, program, env }, pretty) {
-  const child = spawn(process.execPath, [join(root, PROGRAMS[program])], { cwd: root, env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const childEnv = program === GATEWAY ? gatewayEnv(env) : env;
+  const child = spawn(process.execPath, [join(root, PROGRAMS[program])], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
   let lastError = "";
   createInterface({ input: child.stdout }).on("line", (line) => print(label, line, pretty));
   createInterface({ input: child.stderr }).on("line", (line) => {

@@ -10,13 +10,15 @@
  * program. Runs with Node and the installed NATS client only: no build needed.
  */
 import { nkeys } from "@nats-io/transport-node";
+import { GATEWAY, serviceNames } from "./programs.mjs";
 
-const PROGRAMS = ["gateway", "users", "products", "orders"];
+// The gateway first, then the services under services/, as the deploy files list them.
+const PROGRAMS = [GATEWAY, ...serviceNames()];
 
 const lines = ["# NATS NKeys made by `npm run nats-keys`: the seeds are secrets, keep this file private."];
 for (const program of PROGRAMS) {
   const pair = nkeys.createUser();
-  const name = program.toUpperCase();
+  const name = program.toUpperCase().replaceAll("-", "_");
   lines.push(`${name}_NATS_NKEY=${pair.getPublicKey()}`, `${name}_NATS_NKEY_SEED=${new TextDecoder().decode(pair.getSeed())}`);
 }
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm start`: installs what is missing, builds, starts the four programs as separate
- * processes with prefixed, readable logs, prints the URL once the gateway is ready, and stops
- * them all on Ctrl-C. `npm start -- users` starts only the named programs, with the same
+ * `npm start`: installs what is missing, builds, starts every program (each service under
+ * services/, and the gateway: scripts/programs.mjs) as separate processes with prefixed,
+ * readable logs, prints the URL once the gateway is ready, and stops them all on Ctrl-C. `npm start -- users` starts only the named programs, with the same
  * defaults, e.g. to bring one service back after stopping it.
  *
  * Only Node's own modules and the project's scripts are imported at the top: on a fresh clone

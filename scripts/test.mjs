@@ -8,7 +8,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { build, installIfMissing, root } from "./prepare.mjs";
-const PACKAGES = ["packages/micro", "packages/proto", "packages/database", "services/users", "services/products", "services/orders", "gateway", "test/e2e", "bench"];
+import { workspaces } from "./programs.mjs";
+
+const PACKAGES = workspaces(root);
 /** Tests that start programs as processes: one file at a time. */
 const SERIAL = ["test/e2e/", "bench/"];
 

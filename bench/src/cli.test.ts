@@ -17,6 +17,11 @@ test("bench - --tree runs another checkout's programs as <config>@NAME, and refu
   usage(["--tree", `before=${before}`]);
   await mkdir(join(before, "gateway", "dist"), { recursive: true });
   await writeFile(join(before, "gateway", "dist", "main.js"), "");
+  // The tree's own services, read from its folders: not the ones of this checkout.
+  for (const s of ["orders", "users"]) {
+    await mkdir(join(before, "services", s), { recursive: true });
+    await writeFile(join(before, "services", s, "package.json"), "{}");
+  }
   const options = parseOptions(["--configs", "distributed-tcp,distributed-tcp@before", "--tree", `before=${before}`], "/repo");
   assert.ok(options !== "help");
   assert.deepEqual(options.trees, { before });
@@ -30,9 +35,9 @@ test("bench - --tree runs another checkout's programs as <config>@NAME, and refu
     repeat: 1,
     port: 1234,
     natsUrl: "nats://127.0.0.1:4222",
-    databases: { users: "postgres://u", products: "postgres://p", orders: "postgres://o" },
+    databases: { users: "postgres://u", orders: "postgres://o" },
     production: undefined,
   });
-  assert.deepEqual(launch.programs.map((p) => p.entry), ["users", "products", "orders"].map((s) => join(before, "services", s, "dist", "main.js")).concat(join(before, "gateway", "dist", "main.js")));
+  assert.deepEqual(launch.programs.map((p) => p.entry), ["orders", "users"].map((s) => join(before, "services", s, "dist", "main.js")).concat(join(before, "gateway", "dist", "main.js")));
   assert.equal(configByName("distributed-tcp@before", options.trees).name, "distributed-tcp@before");
 });

@@ -9,11 +9,17 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { programEntries, serviceNames } from "../../scripts/programs.mjs";
 import { deleteBucket } from "./nats.js";
 
 export type Need = "postgres" | "nats";
-export type Service = "users" | "products" | "orders";
-export const SERVICES: readonly Service[] = ["users", "products", "orders"];
+/** A service under services/ of the checkout measured. */
+export type Service = string;
+
+/** The services of the checkout at `root`, from its folders (scripts/programs.mjs), in name order. */
+export function servicesOf(root: string): readonly Service[] {
+  return serviceNames(root);
+}
 
 /**
  * Transports measured by default, one `distributed-<transport>` configuration each. Add a name
@@ -32,13 +38,6 @@ export const COMMON_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: "warn",
 
 /** The configuration the ratios are taken against. */
 export const BASELINE = "direct";
-
-const PROGRAM_ENTRIES = {
-  users: "services/users/dist/main.js",
-  products: "services/products/dist/main.js",
-  orders: "services/orders/dist/main.js",
-  gateway: "gateway/dist/main.js",
-} as const;
 
 export interface ProgramSpec {
   readonly label: string;
@@ -142,7 +141,7 @@ const embedded: ConfigDef = {
     // One data folder for all repeats: the first start pays initdb, later ones reopen, as npm start does.
     const env = { ...baseEnv(c), DATA_DIR: join(c.runDir, "embedded-data"), MICRO_REGISTRY: "local", MICRO_REGISTRY_ADDRESS: join(c.runDir, "registry") };
     return {
-      programs: (["users", "products", "orders", "gateway"] as const).map((p) => program(c, p, env)),
+      programs: Object.keys(programEntries(c.root)).map((p) => program(c, p, env)),
       url: `http://127.0.0.1:${c.port}`,
       readyPath: "/ready",
       seedThroughApi: true,
@@ -162,7 +161,7 @@ function distributed(transport: string): ConfigDef {
       const env = { ...baseEnv(c), MICRO_REGISTRY: "nats", MICRO_REGISTRY_ADDRESS: c.natsUrl, MICRO_REGISTRY_BUCKET: bucket, MICRO_TRANSPORT: transport };
       return {
         programs: [
-          ...SERVICES.map((s) => program(c, s, { ...env, DATABASE_URL: db(c, s) })),
+          ...servicesOf(c.root).map((s) => program(c, s, { ...env, DATABASE_URL: db(c, s) })),
           program(c, "gateway", env),
         ],
         url: `http://127.0.0.1:${c.port}`,
@@ -184,11 +183,14 @@ function directEnv(c: LaunchContext): Record<string, string> {
   return { PATH: process.env.PATH ?? "", ...COMMON_ENV, PORT: String(c.port) };
 }
 
-function program(c: LaunchContext, name: keyof typeof PROGRAM_ENTRIES, env: Record<string, string>): ProgramSpec {
-  return { label: name, entry: join(c.root, PROGRAM_ENTRIES[name]), env };
+function program(c: LaunchContext, name: string, env: Record<string, string>): ProgramSpec {
+  const entry = programEntries(c.root)[name];
+  if (entry === undefined) throw new Error(`${c.root} has no program ${name}`);
+  return { label: name, entry: join(c.root, entry), env };
 }
 
 function db(c: LaunchContext, service: Service): string {
-  if (!c.databases) throw new Error("no PostgreSQL databases were prepared for this run");
-  return c.databases[service];
+  const url = c.databases?.[service];
+  if (url === undefined) throw new Error(`no PostgreSQL database was prepared for ${service} in this run`);
+  return url;
 }

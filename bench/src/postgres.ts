@@ -9,9 +9,10 @@
  */
 import { type Database, migrate, seedOnce } from "@gw/database";
 import { openPostgres } from "@gw/database/postgres";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SERVICES, type Service } from "./configs.js";
+import { type Service, servicesOf } from "./configs.js";
 
 export interface RunDatabases {
   readonly urls: Readonly<Record<Service, string>>;
@@ -37,7 +38,8 @@ export async function probePostgres(adminUrl: string): Promise<string | undefine
 
 /** Creates `bench_<runId>_<service>` for each service, migrated and seeded, plus `users` more users. */
 export async function createDatabases(root: string, adminUrl: string, runId: string, users: number): Promise<RunDatabases> {
-  const names = Object.fromEntries(SERVICES.map((s) => [s, `bench_${runId}_${s}`])) as Record<Service, string>;
+  const services = servicesOf(root);
+  const names = Object.fromEntries(services.map((s) => [s, `bench_${runId}_${s}`])) as Record<Service, string>;
   const admin = await openPostgres(adminUrl, 1);
   const created: string[] = [];
   const drop = async () => {
@@ -49,9 +51,10 @@ export async function createDatabases(root: string, adminUrl: string, runId: str
     }
   };
   try {
-    for (const s of SERVICES) {
-      await admin.query(`CREATE DATABASE "${names[s]}"`);
-      created.push(names[s]);
+    for (const s of services) {
+      const name = names[s] as string;
+      await admin.query(`CREATE DATABASE "${name}"`);
+      created.push(name);
     }
   } catch (error) {
     await admin.close();
@@ -59,9 +62,9 @@ export async function createDatabases(root: string, adminUrl: string, runId: str
     throw error;
   }
   await admin.close();
-  const urls = Object.fromEntries(SERVICES.map((s) => [s, withDatabase(adminUrl, names[s])])) as Record<Service, string>;
+  const urls = Object.fromEntries(services.map((s) => [s, withDatabase(adminUrl, names[s] as string)])) as Record<Service, string>;
   try {
-    for (const s of SERVICES) await prepare(root, s, urls[s], s === "users" ? users : 0);
+    for (const s of services) await prepare(root, s, urls[s] as string, s === "users" ? users : 0);
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;
@@ -74,7 +77,8 @@ async function prepare(root: string, service: Service, url: string, users: numbe
   const db = await openPostgres(url, 1);
   try {
     await migrate(db, join(root, "services", service, "migrations"));
-    if (service !== "orders") await seedOnce(db, "demo", await readFile(join(root, "services", service, "seeds", "demo.sql"), "utf8"));
+    const seed = join(root, "services", service, "seeds", "demo.sql");
+    if (existsSync(seed)) await seedOnce(db, "demo", await readFile(seed, "utf8"));
     if (users > 0) {
       // After the seed's setval, so the new ids follow the demo users: 4, 5, … 3 + users.
       await db.query(

@@ -90,7 +90,7 @@ export async function runBench(run: RunContext): Promise<RawResults> {
   const production = options.production ? await startProduction() : options.auth ? await startAuthOnly() : undefined;
   try {
     if (configs.some((c) => c.needs.includes("postgres"))) {
-      log(`creating databases bench_${runId}_{users,products,orders} with ${options.users} extra users`);
+      log(`creating databases bench_${runId}_<service> for each service with ${options.users} extra users`);
       databases = await createDatabases(run.root, options.postgresUrl, runId, options.users);
     }
     for (let repeat = 1; repeat <= options.repeat; repeat++) {

@@ -2,6 +2,8 @@
 -- (/docker-entrypoint-initdb.d). One database per service: each service owns its tables, and
 -- no service can read another's by accident. The services create their tables themselves, with
 -- their own migrations, at start.
-CREATE DATABASE users;
-CREATE DATABASE products;
+-- begin generated databases (npm run deploy:generate)
 CREATE DATABASE orders;
+CREATE DATABASE products;
+CREATE DATABASE users;
+-- end generated databases

@@ -11,7 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { testDatabaseUrl } from "@gw/database/testing";
 import { testNatsUrl } from "@gw/micro/nats/testing";
 import pg from "pg";
-import { ROOT, freePort } from "./harness.js";
+import { ROOT, SERVICES, freePort } from "./harness.js";
 
 export interface Cluster {
   readonly url: string;
@@ -20,8 +20,6 @@ export interface Cluster {
   output(): string;
   close(): Promise<void>;
 }
-
-const SERVICES = ["users", "products", "orders"];
 
 export async function startCluster(transport: "nats" | "http", extraEnv: Record<string, string> = {}): Promise<Cluster> {
   const id = randomBytes(4).toString("hex");

@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { LocalRegistry } from "@gw/micro";
 import { endpointNamed } from "@gw/micro/testing";
 import { isWireError, send } from "./http.js";
-import { PROGRAMS, ROOT, System } from "./harness.js";
+import { ROOT, System, entryOf } from "./harness.js";
 
 type Json = Record<string, unknown>;
 
@@ -103,7 +103,7 @@ describe("failures - embedded default", () => {
   });
 
   test("data - a second process on the same data folder refuses to start with a clear error", async () => {
-    const child = spawn(process.execPath, [join(ROOT, PROGRAMS.users)], {
+    const child = spawn(process.execPath, [join(ROOT, entryOf("users"))], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", DATA_DIR: join(system.dir, "data"), MICRO_REGISTRY_ADDRESS: join(system.dir, "registry"), LOG_LEVEL: "warn", AUTH: "off" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 /**
- * Starts the four programs as real processes, as `npm start` does, on a private data
+ * Starts every program (scripts/programs.mjs) as real processes, as `npm start` does, on a private data
  * folder, registry folder and gateway port, so end-to-end tests drive them over real sockets
  * and can stop, kill and restart any one of them.
  */
@@ -10,19 +10,27 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gatewayExpect, programEntries, serviceNames } from "../../../scripts/programs.mjs";
 import { type Reply, send } from "./http.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-export const PROGRAMS = {
-  users: "services/users/dist/main.js",
-  products: "services/products/dist/main.js",
-  orders: "services/orders/dist/main.js",
-  gateway: "gateway/dist/main.js",
-} as const;
+/** Every program's entry by name, from the folders (scripts/programs.mjs): services, then the gateway. */
+export const PROGRAMS: Readonly<Record<string, string>> = programEntries(ROOT);
 
-export type Program = keyof typeof PROGRAMS;
-const ALL: readonly Program[] = ["users", "products", "orders", "gateway"];
+/** The services the folders hold, in name order. */
+export const SERVICES: readonly string[] = serviceNames(ROOT);
+
+/** A program's name: a service under services/, or `gateway`. */
+export type Program = string;
+const ALL: readonly Program[] = Object.keys(PROGRAMS);
+
+/** `services/<name>/dist/main.js` (or the gateway's); throws on a name the folders do not hold. */
+export function entryOf(program: Program): string {
+  const entry = PROGRAMS[program];
+  if (entry === undefined) throw new Error(`unknown program ${program}; the folders hold ${ALL.join(", ")}`);
+  return entry;
+}
 
 /** One running process: `users` is the first users instance, `users#2` the second. */
 export type Instance = Program | `${Program}#${number}`;
@@ -86,7 +94,8 @@ export class System {
       // The contract suites test the API, not auth or limits: those have their own tests.
       AUTH: "off",
       RATE_LIMIT_MAX: "1000000",
-      GATEWAY_EXPECT: "users,products,orders",
+      // Read by the gateway only: its /ready waits for a node of each of these.
+      GATEWAY_EXPECT: gatewayExpect(ROOT),
       ...options.env,
     };
     const system = new System(dir, port, env, options.programEnv, options.instanceEnv);
@@ -107,7 +116,7 @@ export class System {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
     const program = programOf(name);
     const env = { ...this.env, ...this.programEnv?.[program], ...this.instanceEnv?.[name] };
-    const child = spawn(process.execPath, [join(ROOT, PROGRAMS[program])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, entryOf(program))], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const lines = this.logs.get(name) ?? [];
     this.logs.set(name, lines);
     const keep = (chunk: Buffer) => lines.push(chunk.toString());

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { PROGRAMS, type Program, ROOT } from "./harness.js";
+import { type Program, ROOT, entryOf } from "./harness.js";
 
 /** A launcher's own stop timeout is 15 s: past this, it is not stopping by itself. */
 const STOP_WAIT_MS = 20_000;
@@ -65,7 +65,7 @@ export function runStart(programs: readonly Program[], env: Readonly<Record<stri
 
 /** One program, `node <program>/dist/main.js`. */
 export function runProgram(program: Program, env: Readonly<Record<string, string>>): Run {
-  return runNode([join(ROOT, PROGRAMS[program])], env);
+  return runNode([join(ROOT, entryOf(program))], env);
 }
 
 /** The lines of `text` with something on them. */

@@ -6,9 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type TestDatabase, createTestDatabase, postgresAvailable, testDatabaseUrl } from "@gw/database/testing";
 import { gatewayContract } from "./contract.js";
-import { System } from "./harness.js";
-
-const SERVICES = ["users", "products", "orders"] as const;
+import { SERVICES, System } from "./harness.js";
 
 async function startOnPostgres() {
   const databases: TestDatabase[] = [];

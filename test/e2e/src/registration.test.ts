@@ -13,7 +13,7 @@ import { type TestContext, describe, test } from "node:test";
 import { makeCertificates } from "@gw/micro/nats/testing";
 import { type PrivateNats, natsServerBinary, startPrivateNats } from "@gw/micro/nats/testing";
 import { requireOrSkip } from "@gw/micro/testing";
-import { PROGRAMS, type Program, ROOT, System, freePort } from "./harness.js";
+import { type Program, ROOT, System, entryOf, freePort } from "./harness.js";
 import { send } from "./http.js";
 
 const PASSWORD = "programs-nats-password";
@@ -36,7 +36,7 @@ async function nats(t: TestContext, config: string, dir?: string): Promise<Priva
 
 /** Runs one program until it exits by itself; its exit code and what it wrote to stderr. */
 async function runUntilExit(program: Program, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, PROGRAMS[program])], {
+  const child = spawn(process.execPath, [join(ROOT, entryOf(program))], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), AUTH: "off", LOG_LEVEL: "silent", ...env },
     stdio: ["ignore", "ignore", "pipe"],

@@ -5,13 +5,16 @@
  * and the Kubernetes Deployments that run the programs.
  */
 import assert from "node:assert/strict";
+import { serviceNames } from "../../../../scripts/programs.mjs";
+import { ROOT } from "../harness.js";
 import { type Stage, parseDockerfile } from "./dockerfile.js";
 import { readText } from "./files.js";
 import { type Manifest, containersOf, plainEnvOf, podSpecOf } from "./kubernetes.js";
 import { type Obj, obj } from "./values.js";
 
-export const BACKENDS = ["users", "products", "orders"] as const;
-export const PROGRAMS = [...BACKENDS, "gateway"] as const;
+/** The services under services/ (scripts/programs.mjs), which the deploy files are generated from. */
+export const BACKENDS: readonly string[] = serviceNames(ROOT);
+export const PROGRAMS: readonly string[] = [...BACKENDS, "gateway"];
 
 /** `CREATE DATABASE name` statements of an init script, sorted. */
 export function databasesCreatedBy(sql: string): string[] {
@@ -21,7 +24,7 @@ export function databasesCreatedBy(sql: string): string[] {
 /** The programs deploy/entrypoint.mjs can start, each with the folder whose dist/main.js it imports. */
 export function entrypointPrograms(): ReadonlyMap<string, string> {
   const source = readText("deploy", "entrypoint.mjs");
-  return new Map([...source.matchAll(/^\s*(\w+): "\.\.\/(.+)\/dist\/main\.js",$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+  return new Map([...source.matchAll(/^\s*"?([\w-]+)"?: "\.\.\/(.+)\/dist\/main\.js",$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 }
 
 /** The public development secret, which the gateway accepts on loopback only. */
