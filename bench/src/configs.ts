@@ -175,7 +175,8 @@ function distributed(transport: string): ConfigDef {
 
 /** Only PATH from the caller: a DATABASE_URL or MICRO_* in the shell must not change what is measured. */
 function baseEnv(c: LaunchContext): Record<string, string> {
-  return { PATH: process.env.PATH ?? "", ...(c.production ?? COMMON_ENV), PORT: String(c.port) };
+  // GATEWAY_EXPECT: /ready waits for every service's routes; a checkout older than the catalog ignores it.
+  return { PATH: process.env.PATH ?? "", ...(c.production ?? COMMON_ENV), PORT: String(c.port), GATEWAY_EXPECT: servicesOf(c.root).join(",") };
 }
 
 /** The baseline has none of the system's features to turn on: the same environment either way. */

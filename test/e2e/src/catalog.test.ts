@@ -6,6 +6,7 @@
  * keeps its routes, which answer 503.
  */
 import assert from "node:assert/strict";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { LocalRegistry, nodesOf } from "@gw/micro";
@@ -106,6 +107,8 @@ describe("catalog - a service the gateway never heard of", () => {
     const paths = (openapi.body as { paths: Json }).paths;
     assert.ok(paths["/greetings"] && paths["/greetings/{id}"], Object.keys(paths).join(" "));
     assert.ok(paths["/users/{id}"], "the other services stay documented");
+    const validation = await new Validator().validate(openapi.body as Record<string, unknown>);
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors));
     const docs = await send(system.url, "GET", "/docs");
     assert.equal(docs.status, 200);
     assert.match(String(docs.headers["content-type"]), /^text\/html/);

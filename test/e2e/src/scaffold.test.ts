@@ -5,6 +5,7 @@
  * fresh clone would, so nothing here touches this checkout; it runs on its own port and data folder.
  */
 import assert from "node:assert/strict";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -122,4 +123,6 @@ test("scaffold - micro new payments, then npm start: the new service builds, sta
   const openapi = await send(url, "GET", "/openapi.json");
   assert.equal(openapi.status, 200, openapi.text);
   assert.ok(Object.hasOwn((openapi.body as { paths?: Record<string, unknown> }).paths ?? {}, "/payments/call"), "openapi.json lists /payments/call");
+  const validation = await new Validator().validate(openapi.body as Record<string, unknown>);
+  assert.equal(validation.valid, true, JSON.stringify(validation.errors));
 });
