@@ -22,6 +22,7 @@ import { answerUnrouted, routedByGateway } from "./routing.js";
 import { LiveCatalog } from "./catalog/live-catalog.js";
 import { findCatalogRoutes, routeLabel, serveCatalog } from "./catalog/serve.js";
 import { apiDocs } from "./openapi/plugin.js";
+import { mcpEndpoint } from "./mcp/index.js";
 
 /** Request bodies are limited to 1 MiB, as the contract says. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -108,6 +109,7 @@ export function buildGateway(options: GatewayOptions): App {
   rpcRoutes(app, options, () => catalog.services);
   // A new table is a new array, so the document is built once per catalog change.
   apiDocs(app, { routes: () => catalog.table.routes, title: API_TITLE, version: API_VERSION, auth: options.auth?.enabled === true });
+  mcpEndpoint(app, { client: options.client, registry: options.registry, catalogs: () => catalog.endpoints, auth: options.auth?.enabled === true, name: API_TITLE, version: API_VERSION });
   serveCatalog(app, options.client, catalog);
   app.addHook("onReady", () => catalog.start());
   app.addHook("onClose", (_app, done) => {

@@ -44,6 +44,14 @@ export class LiveCatalog {
     return [...this.catalogs.keys()];
   }
 
+  /**
+   * Every known service's endpoints, routed or not (an endpoint without an HTTP binding is here
+   * too), by service name in first-seen order. A service whose nodes are all gone stays listed.
+   */
+  get endpoints(): ReadonlyMap<string, readonly Endpoint[]> {
+    return this.catalogs;
+  }
+
   /** Calls `listener` with each new table. */
   onChange(listener: (table: RouteTable) => void): () => void {
     this.listeners.add(listener);
