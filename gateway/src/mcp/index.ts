@@ -18,9 +18,8 @@
  * client with the request's id, trace and account, so deadlines and breakers apply too.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { CallToolRequestSchema, type CallToolResult, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Endpoint, type RegisteredService, type WireError, forbidden, nodesOf } from "@gw/micro";
 import { type App, type GatewayDeps, callOptions } from "../context.js";
 import { GATEWAY_ID, toWireError } from "../errors.js";
@@ -28,6 +27,31 @@ import { authorize, ruleFrom } from "../auth/index.js";
 import { type CatalogTool, catalogTools, findTool, mayEverCall } from "./tools.js";
 
 export const MCP_PATH = "/mcp";
+
+/**
+ * The SDK, loaded on the first request to `/mcp` rather than with the gateway: loading it costs
+ * about half a second of CPU (measured on this project's machine), which every start of a gateway
+ * would pay whether or not an agent ever comes.
+ */
+type Sdk = Awaited<ReturnType<typeof importSdk>>;
+let sdk: Promise<Sdk> | undefined;
+
+async function importSdk() {
+  const [server, transport, types] = await Promise.all([
+    import("@modelcontextprotocol/sdk/server/index.js"),
+    import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
+    import("@modelcontextprotocol/sdk/types.js"),
+  ]);
+  return { ...server, ...transport, ...types };
+}
+
+function loadSdk(): Promise<Sdk> {
+  sdk ??= importSdk().catch((error: unknown) => {
+    sdk = undefined;
+    throw error;
+  });
+  return sdk;
+}
 
 export interface McpOptions extends GatewayDeps {
   /** The live catalog's endpoints by service (`LiveCatalog.endpoints`). */
@@ -52,8 +76,9 @@ export function mcpEndpoint(app: App, options: McpOptions): void {
 }
 
 async function serve(options: McpOptions, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const server = mcpServer(options, request);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const mcp = await loadSdk();
+  const server = mcpServer(mcp, options, request);
+  const transport = new mcp.WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   try {
     await server.connect(transport);
     const response = await transport.handleRequest(webRequest(request), { parsedBody: request.body });
@@ -71,10 +96,10 @@ async function serve(options: McpOptions, request: FastifyRequest, reply: Fastif
  * it is written, while these tools are JSON Schemas learned from the registry while it runs,
  * which is the case the low-level server is kept for.
  */
-function mcpServer(options: McpOptions, request: FastifyRequest): Server {
-  const server = new Server({ name: options.name, version: options.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (await listTools(options, request)).map((t) => t.tool) }));
-  server.setRequestHandler(CallToolRequestSchema, async ({ params }) => callTool(options, request, params.name, params.arguments ?? {}));
+function mcpServer(mcp: Sdk, options: McpOptions, request: FastifyRequest): Server {
+  const server = new mcp.Server({ name: options.name, version: options.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  server.setRequestHandler(mcp.ListToolsRequestSchema, async () => ({ tools: (await listTools(options, request)).map((t) => t.tool) }));
+  server.setRequestHandler(mcp.CallToolRequestSchema, async ({ params }) => callTool(mcp, options, request, params.name, params.arguments ?? {}));
   return server;
 }
 
@@ -99,14 +124,14 @@ async function listTools(options: McpOptions, request: FastifyRequest): Promise<
   return catalogTools(live).filter((t) => !options.auth || (identity !== undefined && mayEverCall(identity, t.endpoint.metadata.auth)));
 }
 
-async function callTool(options: McpOptions, request: FastifyRequest, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+async function callTool(mcp: Sdk, options: McpOptions, request: FastifyRequest, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
   const start = performance.now();
   const caller = request.identity?.sub ?? "anonymous";
   const found = findTool(options.catalogs(), name);
   if (found === undefined) {
     request.log.info({ tool: name, caller, outcome: "unknown tool" }, `mcp ${name} unknown tool`);
     // A protocol error (the specification's "Invalid params"), not a tool's failure.
-    throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+    throw new mcp.McpError(mcp.ErrorCode.InvalidParams, `Tool ${name} not found`);
   }
   const done = (outcome: string, result: CallToolResult): CallToolResult => {
     const durationMs = Math.round((performance.now() - start) * 100) / 100;
