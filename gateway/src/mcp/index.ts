@@ -20,7 +20,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { type Endpoint, type RegisteredService, type WireError, forbidden, nodesOf } from "@gw/micro";
+import { type Endpoint, type RegisteredService, type WireError, MicroError, badRequest, forbidden, nodesOf } from "@gw/micro";
 import { type App, type GatewayDeps, callOptions } from "../context.js";
 import { GATEWAY_ID, toWireError } from "../errors.js";
 import { authorize, ruleFrom } from "../auth/index.js";
@@ -76,6 +76,12 @@ export function mcpEndpoint(app: App, options: McpOptions): void {
 }
 
 async function serve(options: McpOptions, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // Fastify parses text bodies too; the protocol is JSON only, and a wrong type is the gateway's 415.
+  const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") throw new MicroError(GATEWAY_ID, 415, "content-type: must be application/json");
+  // A batch would put up to a hundred tool calls behind one request of the rate limiter's count.
+  // The protocol dropped batches in its 2025-06-18 revision, and the SDK's client never sends one.
+  if (Array.isArray(request.body)) throw badRequest(GATEWAY_ID, "body: a JSON-RPC batch is not accepted; send one message per request");
   const mcp = await loadSdk();
   const server = mcpServer(mcp, options, request);
   const transport = new mcp.WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

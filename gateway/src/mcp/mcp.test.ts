@@ -214,6 +214,43 @@ describe("mcp - without auth", () => {
   });
 });
 
+describe("mcp - requests the protocol cannot take", () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startGateway();
+  });
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body });
+  const list = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+
+  test("mcp - a body that is not JSON, or not typed as JSON, is the gateway's 400 or 415 in the error shape", async () => {
+    const broken = await post("{");
+    assert.equal(broken.status, 400);
+    assert.deepEqual(await broken.json(), { id: "gateway", code: 400, detail: "body: is not valid JSON", status: "Bad Request" });
+    const text = await post(list, { "content-type": "text/plain" });
+    assert.equal(text.status, 415);
+    assert.deepEqual(await text.json(), { id: "gateway", code: 415, detail: "content-type: must be application/json", status: "Unsupported Media Type" });
+  });
+
+  test("mcp - a batch is 400 naming it, and calls nothing", async () => {
+    const before = backends.calls.length;
+    const call = { jsonrpc: "2.0", method: "tools/call", params: { name: "users.UsersService.Get", arguments: { id: 1 } } };
+    const res = await post(JSON.stringify([{ ...call, id: 1 }, { ...call, id: 2 }]));
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { detail: string }).detail, /^body: a JSON-RPC batch is not accepted/);
+    assert.equal(backends.calls.length, before);
+  });
+
+  test("mcp - JSON that is no JSON-RPC message, or a client that cannot take the answer, gets the protocol's own error", async () => {
+    const junk = await post(JSON.stringify({ hello: "world" }));
+    assert.equal(junk.status, 400);
+    assert.equal(((await junk.json()) as { error: { code: number } }).error.code, -32700);
+    const noAccept = await post(list, { accept: "application/json" });
+    assert.equal(noAccept.status, 406);
+    assert.match(((await noAccept.json()) as { error: { message: string } }).error.message, /Not Acceptable/);
+  });
+});
+
 describe("mcp - with auth", () => {
   let gateway: Gateway;
   let user1: McpClient;
