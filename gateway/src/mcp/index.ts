@@ -20,7 +20,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { type Endpoint, type RegisteredService, type WireError, MicroError, badRequest, forbidden, nodesOf } from "@gw/micro";
+import { type Endpoint, type RegisteredService, type WireError, MicroError, badRequest, forbidden, isMicroError, nodesOf } from "@gw/micro";
 import { type App, type GatewayDeps, callOptions } from "../context.js";
 import { GATEWAY_ID, toWireError } from "../errors.js";
 import { authorize, ruleFrom } from "../auth/index.js";
@@ -155,7 +155,9 @@ async function callTool(mcp: Sdk, options: McpOptions, request: FastifyRequest, 
     return done("ok", { content: [{ type: "text", text: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8") }] });
   } catch (error) {
     const wire = toWireError(error as Error);
-    if (wire.code === 500) request.log.error({ err: error, tool: name }, "mcp tool call failed");
+    // As for any route: a backend's expected failure (away, slow) is a warning; anything else a bug.
+    if (!isMicroError(error)) request.log.error({ err: error, tool: name }, "mcp tool call failed");
+    else if (wire.code > 500) request.log.warn({ code: wire.code, id: wire.id, tool: name }, wire.detail);
     return done(`error ${wire.code}`, failure(wire.toJSON()));
   }
 }
