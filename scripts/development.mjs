@@ -27,9 +27,12 @@ export function withDevelopmentDefaults(env) {
  * address is the toolkit's own default (the NATS on this machine).
  */
 export function withLocalDefaults(env, root) {
-  const result = { ...env, DATA_DIR: env.DATA_DIR ?? join(root, ".data") };
+  // Empty is unset, as the programs read it.
+  const unset = (name) => (env[name] ?? "").trim() === "";
+  const result = { ...env };
+  if (unset("DATA_DIR")) result.DATA_DIR = join(root, ".data");
   const registry = (env.MICRO_REGISTRY ?? "").trim();
-  if ((registry === "" || registry === "local") && result.MICRO_REGISTRY_ADDRESS === undefined) {
+  if ((registry === "" || registry === "local") && unset("MICRO_REGISTRY_ADDRESS")) {
     result.MICRO_REGISTRY_ADDRESS = join(root, ".data", "registry");
   }
   return result;
