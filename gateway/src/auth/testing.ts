@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
 import { type Account, type HandlerContext, type HandlerOf, type Listener, type Metadata, Client, MemoryRegistry, RoundRobinSelector, Server, type ServiceContract, clientAuth, createCredentialSigner, createCredentialVerifier, notFound, serverAuth } from "@gw/micro";
 import { HttpTransport } from "@gw/micro/http";
-import { type Order, type Product, type User, orders, products, users } from "@gw/proto";
+import { type AppReason, type Order, type Product, type User, orders, products, users } from "@gw/proto";
 import type { GatewayClient } from "../context.js";
 
 /** One call as a handler saw it. */
@@ -109,8 +109,8 @@ function recorded<C extends ServiceContract>(handler: HandlerOf<C>, seen: Seen):
   return wrapped as HandlerOf<C>;
 }
 
-function found<T>(service: string, what: string, value: T | undefined): T {
-  if (value === undefined) throw notFound(service, `${what} not found`);
+function found<T>(service: string, what: string, value: T | undefined, reason: AppReason): T {
+  if (value === undefined) throw notFound(service, `${what} not found`, { reason });
   return value;
 }
 
@@ -120,7 +120,7 @@ function usersHandler(): HandlerOf<typeof users> {
     [2, { id: 2, email: "bob@example.com", name: "Bob" }],
   ]);
   return {
-    Get: async ({ id }) => ({ user: found("users", `user ${id}`, rows.get(id)) }),
+    Get: async ({ id }) => ({ user: found("users", `user ${id}`, rows.get(id), "user_not_found") }),
     List: async () => ({ users: [...rows.values()] }),
     Create: async ({ email, name }) => {
       const user = { id: rows.size + 1, email, name };
@@ -128,7 +128,7 @@ function usersHandler(): HandlerOf<typeof users> {
       return { user };
     },
     Update: async ({ id, ...changes }) => {
-      const user = { ...found("users", `user ${id}`, rows.get(id)), ...changes };
+      const user = { ...found("users", `user ${id}`, rows.get(id), "user_not_found"), ...changes };
       rows.set(id, user);
       return { user };
     },
@@ -142,14 +142,14 @@ function usersHandler(): HandlerOf<typeof users> {
 function productsHandler(): HandlerOf<typeof products> {
   const rows = new Map<number, Product>([[100, { id: 100, name: "Widget", price: 9.99, stock: 10 }]]);
   return {
-    Get: async ({ id }) => ({ product: found("products", `product ${id}`, rows.get(id)) }),
+    Get: async ({ id }) => ({ product: found("products", `product ${id}`, rows.get(id), "product_not_found") }),
     List: async () => ({ products: [...rows.values()] }),
     Create: async ({ name, price, stock }) => {
       const product = { id: 100 + rows.size, name, price, stock: stock ?? 0 };
       rows.set(product.id, product);
       return { product };
     },
-    Update: async ({ id, ...changes }) => ({ product: { ...found("products", `product ${id}`, rows.get(id)), ...changes } }),
+    Update: async ({ id, ...changes }) => ({ product: { ...found("products", `product ${id}`, rows.get(id), "product_not_found"), ...changes } }),
     Delete: async ({ id }) => {
       rows.delete(id);
       return {};
@@ -161,7 +161,7 @@ function ordersHandler(): HandlerOf<typeof orders> {
   const rows: Order[] = [];
   const indexOf = (id: number): number => {
     const index = rows.findIndex((o) => o.id === id);
-    if (index < 0) throw notFound("orders", `order ${id} not found`);
+    if (index < 0) throw notFound("orders", `order ${id} not found`, { reason: "order_not_found" });
     return index;
   };
   return {

@@ -6,6 +6,7 @@ import { DEFAULT_LIST_LIMIT, type Product, type products } from "@gw/proto";
 import type { ProductStore } from "./store.js";
 
 const ID = "products";
+const NOT_FOUND = { reason: "product_not_found" } as const;
 
 type Api = HandlerOf<typeof products>;
 type Req<K extends keyof Api> = RequestOf<typeof products, K>;
@@ -27,18 +28,18 @@ export class ProductsService implements Api {
 
   async Update({ id, ...changes }: Req<"Update">, context: HandlerContext) {
     if (changes.name === undefined && changes.price === undefined && changes.stock === undefined) {
-      throw badRequest(ID, "body: at least one of name, price, stock is required");
+      throw badRequest(ID, "body: at least one of name, price, stock is required", { reason: "nothing_to_update" });
     }
     return { product: found(id, await this.store.update(id, changes, context)) };
   }
 
   async Delete({ id }: Req<"Delete">, context: HandlerContext) {
-    if (!(await this.store.delete(id, context))) throw notFound(ID, `product ${id} not found`);
+    if (!(await this.store.delete(id, context))) throw notFound(ID, `product ${id} not found`, NOT_FOUND);
     return {};
   }
 }
 
 function found(id: number, product: Product | undefined): Product {
-  if (!product) throw notFound(ID, `product ${id} not found`);
+  if (!product) throw notFound(ID, `product ${id} not found`, NOT_FOUND);
   return product;
 }

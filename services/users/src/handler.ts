@@ -6,6 +6,7 @@ import { DEFAULT_LIST_LIMIT, type User, type users } from "@gw/proto";
 import { EmailTakenError, type UserStore } from "./store.js";
 
 const ID = "users";
+const NOT_FOUND = { reason: "user_not_found" } as const;
 
 type Api = HandlerOf<typeof users>;
 type Req<K extends keyof Api> = RequestOf<typeof users, K>;
@@ -26,17 +27,17 @@ export class UsersService implements Api {
   }
 
   async Update({ id, email, name }: Req<"Update">, context: HandlerContext) {
-    if (email === undefined && name === undefined) throw badRequest(ID, "body: at least one of email, name is required");
+    if (email === undefined && name === undefined) throw badRequest(ID, "body: at least one of email, name is required", { reason: "nothing_to_update" });
     return { user: await this.found(id, await this.taken(() => this.store.update(id, { email, name }, context))) };
   }
 
   async Delete({ id }: Req<"Delete">, context: HandlerContext) {
-    if (!(await this.store.delete(id, context))) throw notFound(ID, `user ${id} not found`);
+    if (!(await this.store.delete(id, context))) throw notFound(ID, `user ${id} not found`, NOT_FOUND);
     return {};
   }
 
   private found(id: number, user: User | undefined): User {
-    if (!user) throw notFound(ID, `user ${id} not found`);
+    if (!user) throw notFound(ID, `user ${id} not found`, NOT_FOUND);
     return user;
   }
 
@@ -44,7 +45,7 @@ export class UsersService implements Api {
     try {
       return await write();
     } catch (error) {
-      if (error instanceof EmailTakenError) throw conflict(ID, error.message);
+      if (error instanceof EmailTakenError) throw conflict(ID, error.message, { reason: "email_taken" });
       throw error;
     }
   }
