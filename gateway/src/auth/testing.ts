@@ -75,11 +75,15 @@ export async function startBackends(): Promise<Backends> {
   return backends;
 }
 
-/** Asserts a 401 in the wire shape with RFC 6750's challenge, and that the token did not leak. */
+/**
+ * Asserts a 401 in the wire shape with RFC 6750's challenge, and that the token did not leak:
+ * `token_required` with a bare challenge, or `token_invalid` with a description matching `description`.
+ */
 export function assertUnauthorized(res: LightMyRequestResponse, description?: RegExp, token?: string): void {
   assert.equal(res.statusCode, 401, res.body);
-  const body = res.json<{ id: string; code: number; status: string; detail: string }>();
-  assert.deepEqual([body.id, body.code, body.status], ["gateway", 401, "Unauthorized"]);
+  const body = res.json<{ id: string; code: number; status: string; detail: string; reason: string }>();
+  const reason = description === undefined ? "token_required" : "token_invalid";
+  assert.deepEqual([body.id, body.code, body.status, body.reason], ["gateway", 401, "Unauthorized", reason]);
   assert.doesNotMatch(body.detail, /ERR_|JWS|JWT|jose/, "jose's own words must not reach the client");
   const challenge = String(res.headers["www-authenticate"]);
   if (description === undefined) assert.equal(challenge, 'Bearer realm="gateway"');
@@ -90,8 +94,8 @@ export function assertUnauthorized(res: LightMyRequestResponse, description?: Re
 
 export function assertForbidden(res: LightMyRequestResponse): void {
   assert.equal(res.statusCode, 403, res.body);
-  assert.deepEqual(Object.keys(res.json()).sort(), ["code", "detail", "id", "status"]);
-  assert.equal(res.json<{ id: string }>().id, "gateway");
+  assert.deepEqual(Object.keys(res.json()).sort(), ["code", "detail", "id", "reason", "status"]);
+  assert.deepEqual([res.json<{ id: string }>().id, res.json<{ reason: string }>().reason], ["gateway", "forbidden"]);
 }
 
 type Seen = (context: HandlerContext) => void;
