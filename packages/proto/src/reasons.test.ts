@@ -3,6 +3,7 @@
  * client tells errors apart by reason alone, so no word may mean two things.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { MICRO_REASONS, REASON_PATTERN, isReason } from "@gw/micro";
 import { APP_REASONS } from "./reasons.js";
@@ -20,6 +21,15 @@ describe("reasons", () => {
     const shared = Object.keys(APP_REASONS).filter((reason) => Object.hasOwn(MICRO_REASONS, reason));
     assert.deepEqual(shared, []);
     assert.equal(new Set(all).size, all.length);
+  });
+
+  it("reasons - the README's list has every reason with its codes, and no other", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const section = readme.split("### Error reasons")[1]?.split(/\n##/)[0] ?? "";
+    const listed = new Map([...section.matchAll(/^\| `([a-z0-9_]+)` \| ([0-9, ]+) \|/gm)].map((m) => [m[1], m[2]]));
+    const tables = { ...MICRO_REASONS, ...APP_REASONS };
+    assert.deepEqual([...listed.keys()].sort(), Object.keys(tables).sort());
+    for (const [reason, entry] of Object.entries(tables)) assert.equal(listed.get(reason), entry.status.join(", "), reason);
   });
 
   it("reasons - each application reason has its codes (4xx or 5xx) and a meaning", () => {

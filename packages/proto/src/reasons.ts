@@ -10,7 +10,7 @@ export const APP_REASONS = {
   // The gateway's HTTP edge.
   body_required: { status: [400], meaning: "the route takes a JSON body and none came" },
   unsupported_media_type: { status: [415], meaning: "the body is not `application/json`" },
-  malformed_request: { status: [400], meaning: "the request is not valid HTTP/1.1: a method HTTP does not define, a malformed request line" },
+  malformed_request: { status: [400], meaning: "the request is not valid HTTP/1.1: a method HTTP does not define, a malformed request line or framing" },
   invalid_path: { status: [400], meaning: "the path is not valid percent-encoding" },
   path_too_long: { status: [414], meaning: "a path segment is longer than the gateway accepts" },
   headers_too_large: { status: [431], meaning: "the headers exceed the limit" },

@@ -31,7 +31,7 @@ export const MICRO_REASONS = {
   invalid_request: { status: [400], meaning: "the request does not match the endpoint's schema; the detail names the field" },
   invalid_json: { status: [400], meaning: "the body is not valid JSON" },
   nesting_too_deep: { status: [400], meaning: "the body nests deeper than the limit (64 levels)" },
-  body_too_large: { status: [413], meaning: "the body exceeds the limit" },
+  body_too_large: { status: [413], meaning: "the body exceeds the limit: 1 MiB at the gateway, 4 MiB for an RPC" },
   endpoint_not_found: { status: [404], meaning: "the service has no such endpoint" },
   route_not_found: { status: [404], meaning: "no route for this path" },
   method_not_allowed: { status: [405], meaning: "the path has routes, not for this method; `Allow` lists them" },
