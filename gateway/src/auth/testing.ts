@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
-import { type Account, type HandlerContext, type HandlerOf, type Listener, type Metadata, Client, MemoryRegistry, RoundRobinSelector, Server, type ServiceContract, clientAuth, createCredentialSigner, createCredentialVerifier, notFound, serverAuth } from "@gw/micro";
+import { type Account, type CallContext, type HandlerOf, type Listener, type Metadata, Client, MemoryRegistry, RoundRobinSelector, Server, type ServiceContract, clientAuth, createCredentialSigner, createCredentialVerifier, notFound, serverAuth } from "@gw/micro";
 import { HttpTransport } from "@gw/micro/http";
 import { type AppReason, type Order, type Product, type User, orders, products, users } from "@gw/proto";
 import type { GatewayClient } from "../context.js";
@@ -55,7 +55,7 @@ export async function startBackends(): Promise<Backends> {
       await registry.close();
     },
   };
-  const seen = (context: HandlerContext): void => {
+  const seen = (context: CallContext): void => {
     const call = { endpoint: context.endpoint, metadata: context.metadata, account: context.account };
     backends.calls.push(call);
     backends.inspect?.(call);
@@ -98,8 +98,8 @@ export function assertForbidden(res: LightMyRequestResponse): void {
   assert.deepEqual([res.json<{ id: string }>().id, res.json<{ reason: string }>().reason], ["gateway", "forbidden"]);
 }
 
-type Seen = (context: HandlerContext) => void;
-type Method = (request: unknown, context: HandlerContext) => Promise<unknown>;
+type Seen = (context: CallContext) => void;
+type Method = (request: unknown, context: CallContext) => Promise<unknown>;
 
 /** `handler` with every method reporting its context to `seen` before it runs. */
 function recorded<C extends ServiceContract>(handler: HandlerOf<C>, seen: Seen): HandlerOf<C> {

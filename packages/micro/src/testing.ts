@@ -5,14 +5,15 @@
  */
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import type { Endpoint, HandlerContext } from "./contract/index.js";
+import type { Endpoint } from "./contract/index.js";
 import { MicroError, type Reason } from "./errors/index.js";
+import type { CallContext } from "./metadata/index.js";
 
 /** The time a handler called with `handlerContext` has, like a caller's timeout; ample for a test. */
 const TEST_DEADLINE_MS = 5_000;
 
 /** The context a `Server` hands the handler of `endpoint` (`UsersService.Get`) in `service`. */
-export function handlerContext(service: string, endpoint: string): HandlerContext {
+export function handlerContext(service: string, endpoint: string): CallContext {
   return {
     service,
     endpoint,
@@ -39,7 +40,7 @@ export async function rejectsWithMicroError(call: Promise<unknown>, id: string, 
 /** `context` and `rejectsWith` bound to one service and its handler (`"users"`, `"UsersService"`). */
 export interface HandlerTesting {
   /** The context the server gives `<handler>.<endpoint>`. */
-  context(endpoint: string): HandlerContext;
+  context(endpoint: string): CallContext;
   /** Asserts a wire error from this service with this code and reason (see rejectsWithMicroError). */
   rejectsWith(call: Promise<unknown>, code: number, reason: Reason, detail?: RegExp): Promise<void>;
 }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pgliteKind, postgresKind } from "@gw/database/testing";
-import { type HandlerContext } from "@gw/micro";
+import { type CallContext } from "@gw/micro";
 import { IDEMPOTENCY_KEY } from "@gw/proto";
 import { handlerTesting } from "@gw/micro/testing";
 import { OrdersService } from "./handler.js";
@@ -16,12 +16,12 @@ import { type Open, suiteOf } from "./testing.js";
 
 const { context, rejectsWith } = handlerTesting("orders", "OrdersService");
 
-function withMetadata(endpoint: string, metadata: Record<string, string>): HandlerContext {
+function withMetadata(endpoint: string, metadata: Record<string, string>): CallContext {
   return { ...context(endpoint), metadata };
 }
 
 /** The context of a call whose credential verified for user `id` with `roles`, signed by the gateway. */
-function as(id: string, roles: string[], endpoint: string, metadata: Record<string, string> = {}): HandlerContext {
+function as(id: string, roles: string[], endpoint: string, metadata: Record<string, string> = {}): CallContext {
   return { ...context(endpoint), metadata, account: { id, roles, issuer: "gateway" } };
 }
 

@@ -5,7 +5,7 @@
  * call credential vouches for: the gateway cannot check that for an order id, only this service
  * knows whose order it is.
  */
-import { type Client, type HandlerContext, type HandlerOf, type RequestOf, conflict, forbidden, isMicroError, notFound, unprocessable } from "@gw/micro";
+import { type Client, type CallContext, type HandlerOf, type RequestOf, conflict, forbidden, isMicroError, notFound, unprocessable } from "@gw/micro";
 import { type AppReason, IDEMPOTENCY_KEY, DEFAULT_LIST_LIMIT, type Order, type orders, type products, type users } from "@gw/proto";
 import { type Actor, actorOf, mayActFor } from "./access.js";
 import { KeyReusedError } from "./idempotency.js";
@@ -32,7 +32,7 @@ export class OrdersService implements Api {
     private readonly options: OrdersServiceOptions,
   ) {}
 
-  async Create({ user_id, product_id, amount }: Req<"Create">, context: HandlerContext) {
+  async Create({ user_id, product_id, amount }: Req<"Create">, context: CallContext) {
     const actor = this.actor(context);
     if (!mayActFor(actor, user_id)) throw forbidden(ID, "not allowed to create orders for another user", FORBIDDEN);
     const key = context.metadata[IDEMPOTENCY_KEY];
@@ -51,18 +51,18 @@ export class OrdersService implements Api {
     });
   }
 
-  async Get({ id }: Req<"Get">, context: HandlerContext) {
+  async Get({ id }: Req<"Get">, context: CallContext) {
     return { order: await this.owned(id, context) };
   }
 
-  async List({ user_id, limit, offset }: Req<"List">, context: HandlerContext) {
+  async List({ user_id, limit, offset }: Req<"List">, context: CallContext) {
     const actor = this.actor(context);
     if (actor.kind === "user" && user_id === undefined) throw forbidden(ID, "user_id: is required to list orders", { reason: "user_id_required" });
     if (user_id !== undefined && !mayActFor(actor, user_id)) throw forbidden(ID, "not allowed to list another user's orders", FORBIDDEN);
     return { orders: await this.store.list(user_id, limit ?? DEFAULT_LIST_LIMIT, offset ?? 0, context) };
   }
 
-  async Cancel({ id }: Req<"Cancel">, context: HandlerContext) {
+  async Cancel({ id }: Req<"Cancel">, context: CallContext) {
     await this.owned(id, context);
     const cancelled = await this.store.cancel(id, context);
     if (cancelled) return { order: cancelled };
@@ -75,13 +75,13 @@ export class OrdersService implements Api {
    * The order, when it exists and the caller may see it. Another user's order is "not found",
    * exactly as a missing one, so order ids cannot be probed for existence.
    */
-  private async owned(id: number, context: HandlerContext): Promise<Order> {
+  private async owned(id: number, context: CallContext): Promise<Order> {
     const order = await this.store.get(id, context);
     if (!order || !mayActFor(this.actor(context), order.user_id)) throw notFound(ID, `order ${id} not found`, NOT_FOUND);
     return order;
   }
 
-  private actor(context: HandlerContext): Actor {
+  private actor(context: CallContext): Actor {
     return actorOf(context.account, this.options.authEnabled);
   }
 }

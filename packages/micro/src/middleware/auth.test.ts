@@ -9,7 +9,8 @@ import { type TestContext, describe, test } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { createCredentialSigner, createCredentialVerifier } from "../auth/index.js";
 import { Client } from "../client/index.js";
-import { type HandlerContext, defineService } from "../contract/index.js";
+import { defineService } from "../contract/index.js";
+import type { CallContext } from "../metadata/index.js";
 import { MicroError } from "../errors/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import { RoundRobinSelector } from "../selector/index.js";
@@ -28,7 +29,7 @@ const outer = defineService({
 });
 const CONTRACTS = [inner, outer] as const;
 
-const seen = (context: HandlerContext) => ({ account: context.account ? { ...context.account, roles: [...context.account.roles] } : null });
+const seen = (context: CallContext) => ({ account: context.account ? { ...context.account, roles: [...context.account.roles] } : null });
 
 interface World {
   client(issuer: string | undefined, secret?: Uint8Array): Client<typeof CONTRACTS>;

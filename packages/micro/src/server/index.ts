@@ -8,7 +8,7 @@
  */
 import type { Account } from "../auth/index.js";
 import { type Codec, CodecError, NestingTooDeepError, jsonCodec } from "../codec/index.js";
-import { type Endpoint, type HandlerContext, type HandlerOf, type ServiceContract, endpointName, endpointsOf } from "../contract/index.js";
+import { type Endpoint, type HandlerOf, type ServiceContract, endpointName, endpointsOf } from "../contract/index.js";
 import {
   DependencyRejectedError,
   DependencyUnavailableError,
@@ -20,7 +20,7 @@ import {
   notFound,
   unavailable,
 } from "../errors/index.js";
-import type { Metadata } from "../metadata/index.js";
+import type { CallContext, Metadata } from "../metadata/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { type ValidateFunction, createAjv, describeValidationError } from "../validation/index.js";
 import type { HandlerWrapper, ServerCall } from "./middleware.js";
@@ -46,7 +46,7 @@ export interface ServerOptions {
 
 interface Route {
   readonly validate: ValidateFunction;
-  readonly invoke: (request: unknown, context: HandlerContext) => Promise<unknown>;
+  readonly invoke: (request: unknown, context: CallContext) => Promise<unknown>;
 }
 
 export class Server {

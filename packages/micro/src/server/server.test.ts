@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import { type HandlerContext, type HandlerOf, defineService } from "../contract/index.js";
+import { type HandlerOf, defineService } from "../contract/index.js";
+import type { CallContext } from "../metadata/index.js";
 import { DependencyRejectedError, DependencyUnavailableError, type WireError } from "../errors/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { type HandlerWrapper, Server } from "./index.js";
@@ -44,7 +45,7 @@ function serverWith(handler: Partial<HandlerOf<typeof contract>> = {}): Server {
     async Echo(request) {
       return { text: request.text };
     },
-    async Wait(_request, context: HandlerContext) {
+    async Wait(_request, context: CallContext) {
       await new Promise<void>((resolve) => {
         if (context.signal.aborted) return resolve();
         context.signal.addEventListener("abort", () => resolve(), { once: true });
