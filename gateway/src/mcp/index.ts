@@ -78,10 +78,10 @@ export function mcpEndpoint(app: App, options: McpOptions): void {
 async function serve(options: McpOptions, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   // Fastify parses text bodies too; the protocol is JSON only, and a wrong type is the gateway's 415.
   const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/json") throw new MicroError(GATEWAY_ID, 415, "content-type: must be application/json");
+  if (type !== "application/json") throw new MicroError(GATEWAY_ID, 415, "content-type: must be application/json", { reason: "unsupported_media_type" });
   // A batch would put up to a hundred tool calls behind one request of the rate limiter's count.
   // The protocol dropped batches in its 2025-06-18 revision, and the SDK's client never sends one.
-  if (Array.isArray(request.body)) throw badRequest(GATEWAY_ID, "body: a JSON-RPC batch is not accepted; send one message per request");
+  if (Array.isArray(request.body)) throw badRequest(GATEWAY_ID, "body: a JSON-RPC batch is not accepted; send one message per request", { reason: "batch_not_accepted" });
   const mcp = await loadSdk();
   const server = mcpServer(mcp, options, request);
   const transport = new mcp.WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -148,7 +148,7 @@ async function callTool(mcp: Sdk, options: McpOptions, request: FastifyRequest, 
     const identity = request.identity;
     const rule = ruleFrom(found.endpoint.metadata.auth);
     const verdict = rule === "public" ? { allowed: true as const } : identity === undefined ? { allowed: false as const, reason: "a Bearer token is required" } : authorize(identity, rule, args);
-    if (!verdict.allowed) return done("error 403", failure(forbidden(GATEWAY_ID, verdict.reason).toJSON()));
+    if (!verdict.allowed) return done("error 403", failure(forbidden(GATEWAY_ID, verdict.reason, { reason: "forbidden" }).toJSON()));
   }
   try {
     const body = await options.client.forward(found.service, found.endpoint.name, args, callOptions(request));

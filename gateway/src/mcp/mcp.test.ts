@@ -151,7 +151,7 @@ describe("mcp - without auth", () => {
     const result = await call(client, "users.UsersService.Get", { id: 0 });
     assert.equal(result.isError, true);
     const error = json(result);
-    assert.deepEqual([error.id, error.code, error.status], ["users", 400, "Bad Request"]);
+    assert.deepEqual([error.id, error.code, error.status, error.reason], ["users", 400, "Bad Request", "invalid_request"]);
     assert.match(String(error.detail), /id/);
   });
 
@@ -210,7 +210,8 @@ describe("mcp - without auth", () => {
     const res = await fetch(gateway.url, { headers: { accept: "text/event-stream" } });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get("allow"), "POST");
-    assert.deepEqual(Object.keys((await res.json()) as object).sort(), ["code", "detail", "id", "status"]);
+    const body = (await res.json()) as { id: string; code: number };
+    assert.deepEqual([body.id, body.code], ["gateway", 405]);
   });
 });
 
@@ -226,10 +227,10 @@ describe("mcp - requests the protocol cannot take", () => {
   test("mcp - a body that is not JSON, or not typed as JSON, is the gateway's 400 or 415 in the error shape", async () => {
     const broken = await post("{");
     assert.equal(broken.status, 400);
-    assert.deepEqual(await broken.json(), { id: "gateway", code: 400, detail: "body: is not valid JSON", status: "Bad Request" });
+    assert.deepEqual(await broken.json(), { id: "gateway", code: 400, detail: "body: is not valid JSON", status: "Bad Request", reason: "invalid_json" });
     const text = await post(list, { "content-type": "text/plain" });
     assert.equal(text.status, 415);
-    assert.deepEqual(await text.json(), { id: "gateway", code: 415, detail: "content-type: must be application/json", status: "Unsupported Media Type" });
+    assert.deepEqual(await text.json(), { id: "gateway", code: 415, detail: "content-type: must be application/json", status: "Unsupported Media Type", reason: "unsupported_media_type" });
   });
 
   test("mcp - a batch is 400 naming it, and calls nothing", async () => {
@@ -237,7 +238,9 @@ describe("mcp - requests the protocol cannot take", () => {
     const call = { jsonrpc: "2.0", method: "tools/call", params: { name: "users.UsersService.Get", arguments: { id: 1 } } };
     const res = await post(JSON.stringify([{ ...call, id: 1 }, { ...call, id: 2 }]));
     assert.equal(res.status, 400);
-    assert.match(((await res.json()) as { detail: string }).detail, /^body: a JSON-RPC batch is not accepted/);
+    const error = (await res.json()) as { detail: string; reason: string };
+    assert.match(error.detail, /^body: a JSON-RPC batch is not accepted/);
+    assert.equal(error.reason, "batch_not_accepted");
     assert.equal(backends.calls.length, before);
   });
 
@@ -279,7 +282,7 @@ describe("mcp - with auth", () => {
     const result = await call(user1, "users.UsersService.Get", { id: 2 });
     assert.equal(result.isError, true);
     const error = json(result);
-    assert.deepEqual([error.id, error.code, error.status], ["gateway", 403, "Forbidden"]);
+    assert.deepEqual([error.id, error.code, error.status, error.reason], ["gateway", 403, "Forbidden", "forbidden"]);
     assert.match(String(error.detail), /own id/);
     assert.equal(backends.calls.length, before);
     const line = gateway.lines.find((l) => l.tool === "users.UsersService.Get" && l.outcome === "error 403");

@@ -39,7 +39,7 @@ export function healthRoutes(app: App, { registry }: GatewayDeps, readiness: Rea
     const extra = problems.length > 0 ? { problems } : {};
     if (missing.length > 0) {
       const why = `no node for ${missing.join(", ")}${reachable ? "" : "; registry unreachable"}`;
-      return reply.code(503).send({ ...unavailable(GATEWAY_ID, `not ready: ${why}`).toJSON(), ...extra });
+      return reply.code(503).send({ ...unavailable(GATEWAY_ID, `not ready: ${why}`, { reason: "not_ready" }).toJSON(), ...extra });
     }
     if (!reachable) return { status: "degraded", detail: "registry unreachable: serving from the last known nodes", ...extra };
     return { status: "ok", ...extra };
