@@ -58,9 +58,9 @@ async function stateWhere(holds: (s: DashboardState) => boolean, what: string): 
   }
 }
 
-/** The `href` and `src` links of a page, resolved as a browser would from `from`. */
+/** The `href` and `src` links of a page that the browser fetches (not `data:`), resolved as it would from `from`. */
 function linksOf(html: string, from: string): string[] {
-  return [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => new URL(m[1]!, `http://gateway${from}`).pathname);
+  return [...html.matchAll(/(?:href|src)="([^"]+)"/g)].filter((m) => !m[1]!.startsWith("data:")).map((m) => new URL(m[1]!, `http://gateway${from}`).pathname);
 }
 
 describe("dashboard", () => {

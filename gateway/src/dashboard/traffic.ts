@@ -5,10 +5,12 @@
  * nothing about the last minute without a server to take differences; this window does, and its
  * size is fixed: per route, 30 buckets of 80 counters, whatever the traffic.
  *
- * Recording is on every request's path, so it allocates nothing and does no more than a map
- * lookup, a few additions and one `Math.log2`: about 40 ns a request on this project's machine,
- * measured by recording a million requests over 12 routes (see the dashboard section of the
- * README). Reading (a snapshot, every second or two while a dashboard is open) does the sums.
+ * Recording is on every request's path, so it allocates nothing (once the ring is full) and does
+ * no more than two map lookups, a few additions, one `Math.log2` and one `Date.now()`: about
+ * 0.13 µs a request (best of five runs of a million records over 24 routes, on this project's
+ * 2-core machine while other work kept it busy), half of it `Date.now()`, against the tens of
+ * microseconds the gateway spends on a request. Reading (a snapshot, once a second at most)
+ * does the sums: about 0.5 ms for 24 routes.
  */
 
 /** The window: 30 buckets of 10 s. */
