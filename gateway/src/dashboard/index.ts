@@ -74,7 +74,8 @@ export function dashboard(app: App, deps: DashboardDeps): void {
 
   app.addHook("onResponse", (request, reply, done) => {
     // The dashboard's own polling would otherwise fill the window it shows.
-    if (!request.routeOptions.url?.startsWith(DASHBOARD_PATH)) {
+    const url = request.routeOptions.url;
+    if (url !== DASHBOARD_PATH && !url?.startsWith(`${DASHBOARD_PATH}/`)) {
       traffic.record(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime, request.id, requestTraceId(request));
     }
     done();
