@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { CALL_SECRET_FILE } from "./development.mjs";
 import { root } from "./prepare.mjs";
 import { GATEWAY, gatewayExpect, programEntries, serviceNames } from "./programs.mjs";
 
@@ -32,7 +33,7 @@ const READY_POLL_MS = 200;
  */
 export function callSecret(dir) {
   if (process.env.MICRO_AUTH_SECRET?.trim()) return process.env.MICRO_AUTH_SECRET;
-  const file = join(dir, "micro-auth-secret");
+  const file = join(dir, CALL_SECRET_FILE);
   try {
     return readFileSync(file, "utf8").trim();
   } catch {

@@ -9,8 +9,7 @@
  * nothing else exists yet.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { withDevelopmentDefaults } from "./development.mjs";
+import { withDevelopmentDefaults, withLocalDefaults } from "./development.mjs";
 import { PROGRAMS, callSecret, formatter, run, say } from "./launcher.mjs";
 import { build, installIfMissing, root } from "./prepare.mjs";
 
@@ -28,12 +27,7 @@ build(say);
 const port = process.env.PORT ?? "8080";
 // The embedded default is for a laptop: no tokens, no rate limits. AUTH=on with AUTH_JWT_SECRET
 // turns auth on (`npm run token` mints tokens for that secret), RATE_LIMIT=on the limits.
-const env = withDevelopmentDefaults({
-  ...process.env,
-  DATA_DIR: process.env.DATA_DIR ?? join(root, ".data"),
-  MICRO_REGISTRY_ADDRESS: process.env.MICRO_REGISTRY_ADDRESS ?? join(root, ".data", "registry"),
-  PORT: port,
-});
+const env = withDevelopmentDefaults(withLocalDefaults({ ...process.env, PORT: port }, root));
 mkdirSync(env.DATA_DIR, { recursive: true });
 if (!/^(off|false|0|no)$/i.test(env.AUTH)) env.MICRO_AUTH_SECRET = callSecret(env.DATA_DIR);
 

@@ -8,22 +8,24 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES, maxHeaderSize } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
-import { MicroError } from "@gw/micro";
+import { MicroError, type Reason } from "@gw/micro";
 import { GATEWAY_ID } from "./errors.js";
 import { SAFE_REQUEST_ID } from "./request-id.js";
 
 /** llhttp's and Node's codes, by what they mean for the client. */
-const ANSWERS: Readonly<Record<string, readonly [number, string]>> = {
-  HPE_HEADER_OVERFLOW: [431, `headers: exceed the ${Math.round(maxHeaderSize / 1024)} KiB limit`],
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "body: chunk extensions exceed the parser's limit"],
-  HPE_INVALID_METHOD: [400, "request line: the method is not one HTTP defines"],
-  HPE_INVALID_URL: [400, "request line: the target is not a valid path"],
-  HPE_INVALID_CONSTANT: [400, "request line: is malformed"],
-  HPE_INVALID_VERSION: [400, "request line: is malformed"],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, "request: was not received in time"],
+type Answer = readonly [code: number, detail: string, reason: Reason];
+
+const ANSWERS: Readonly<Record<string, Answer>> = {
+  HPE_HEADER_OVERFLOW: [431, `headers: exceed the ${Math.round(maxHeaderSize / 1024)} KiB limit`, "headers_too_large"],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "body: chunk extensions exceed the parser's limit", "body_too_large"],
+  HPE_INVALID_METHOD: [400, "request line: the method is not one HTTP defines", "malformed_request"],
+  HPE_INVALID_URL: [400, "request line: the target is not a valid path", "malformed_request"],
+  HPE_INVALID_CONSTANT: [400, "request line: is malformed", "malformed_request"],
+  HPE_INVALID_VERSION: [400, "request line: is malformed", "malformed_request"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "request: was not received in time", "request_timeout"],
 };
 
-const MALFORMED: readonly [number, string] = [400, "request: is not valid HTTP/1.1"];
+const MALFORMED: Answer = [400, "request: is not valid HTTP/1.1", "malformed_request"];
 
 /** The socket's response in progress, as Node's own handler checks it. */
 interface HttpSocket extends Socket {
@@ -35,7 +37,7 @@ export function clientErrorHandler(logger: FastifyBaseLogger): (error: Error & {
   return (error, socket) => {
     // A reset connection has no one left to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
-    const [code, detail] = ANSWERS[error.code ?? ""] ?? MALFORMED;
+    const [code, detail, reason] = ANSWERS[error.code ?? ""] ?? MALFORMED;
     const requestId = sentRequestId((error as { rawPacket?: unknown }).rawPacket) ?? randomUUID();
     logger.info({ requestId, status: code, reason: error.code }, `${code} ${detail}`);
     // As Node does: answer unless a response on this connection has already begun, which our
@@ -47,7 +49,7 @@ export function clientErrorHandler(logger: FastifyBaseLogger): (error: Error & {
       socket.destroy();
       return;
     }
-    socket.end(response(code, detail, requestId), () => socket.destroy());
+    socket.end(response(code, detail, reason, requestId), () => socket.destroy());
   };
 }
 
@@ -62,8 +64,8 @@ function sentRequestId(raw: unknown): string | undefined {
   return match?.[1] !== undefined && SAFE_REQUEST_ID.test(match[1]) ? match[1] : undefined;
 }
 
-function response(code: number, detail: string, requestId: string): string {
-  const body = JSON.stringify(new MicroError(GATEWAY_ID, code, detail).toJSON());
+function response(code: number, detail: string, reason: Reason, requestId: string): string {
+  const body = JSON.stringify(new MicroError(GATEWAY_ID, code, detail, { reason }).toJSON());
   return [
     `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? "Error"}`,
     "content-type: application/json",

@@ -8,24 +8,28 @@ import { MicroError, badRequest, describeValidationError, internal, isMicroError
 
 export const GATEWAY_ID = "gateway";
 
+const INVALID_JSON = { reason: "invalid_json" } as const;
+
 export function toWireError(error: FastifyError | Error): MicroError {
   if (isMicroError(error)) return error;
   const e = error as FastifyError;
-  if (e.validation) return badRequest(GATEWAY_ID, describeValidationError(e.validation, e.validationContext ?? "body"));
+  if (e.validation) return badRequest(GATEWAY_ID, describeValidationError(e.validation, e.validationContext ?? "body"), { reason: "invalid_request" });
   switch (e.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return payloadTooLarge(GATEWAY_ID, "body: exceeds the 1 MiB limit");
+      return payloadTooLarge(GATEWAY_ID, "body: exceeds the 1 MiB limit", { reason: "body_too_large" });
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return badRequest(GATEWAY_ID, "body: is required");
+      return badRequest(GATEWAY_ID, "body: is required", { reason: "body_required" });
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new MicroError(GATEWAY_ID, 415, "content-type: must be application/json");
+      return new MicroError(GATEWAY_ID, 415, "content-type: must be application/json", { reason: "unsupported_media_type" });
     case "FST_ERR_CTP_INVALID_JSON_BODY":
-      return badRequest(GATEWAY_ID, "body: is not valid JSON");
+      return badRequest(GATEWAY_ID, "body: is not valid JSON", INVALID_JSON);
   }
-  if (error instanceof SyntaxError) return badRequest(GATEWAY_ID, "body: is not valid JSON");
+  if (error instanceof SyntaxError) return badRequest(GATEWAY_ID, "body: is not valid JSON", INVALID_JSON);
   const status = e.statusCode;
-  if (status !== undefined && status >= 400 && status < 500) return new MicroError(GATEWAY_ID, status, e.message);
-  return internal(GATEWAY_ID, "internal error");
+  // Another of Fastify's refusals of what the client sent (a Content-Length that does not match
+  // the body, say): its own sentence, and the reason for any request HTTP cannot make sense of.
+  if (status !== undefined && status >= 400 && status < 500) return new MicroError(GATEWAY_ID, status, e.message, { reason: "malformed_request" });
+  return internal(GATEWAY_ID, "internal error", { reason: "internal_error" });
 }
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {

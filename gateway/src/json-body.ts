@@ -15,7 +15,7 @@ export function jsonBodies(app: App): void {
   // Fastify's own string mode would.
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     if (nestsDeeperThan(body as Buffer, MAX_JSON_DEPTH)) {
-      done(badRequest(GATEWAY_ID, `body: nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      done(badRequest(GATEWAY_ID, `body: nests deeper than ${MAX_JSON_DEPTH} levels`, { reason: "nesting_too_deep" }), undefined);
       return;
     }
     parse(request, (body as Buffer).toString("utf8"), done);

@@ -16,20 +16,20 @@ import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
 export function frameworkErrors(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
   const wire =
     error.code === "FST_ERR_MAX_PARAM_LENGTH"
-      ? new MicroError(GATEWAY_ID, 414, "path: a segment is longer than the gateway accepts")
-      : badRequest(GATEWAY_ID, "path: is not valid percent-encoding");
+      ? new MicroError(GATEWAY_ID, 414, "path: a segment is longer than the gateway accepts", { reason: "path_too_long" })
+      : badRequest(GATEWAY_ID, "path: is not valid percent-encoding", { reason: "invalid_path" });
   void reply.code(wire.code).header(REQUEST_ID_HEADER, request.id).send(wire.toJSON());
 }
 
 /** Node's `checkExpectation`: an `Expect` other than 100-continue, which nothing here honours. */
 export function refuseExpectation(request: IncomingMessage, response: ServerResponse): void {
-  const wire = new MicroError(GATEWAY_ID, 417, "expect: only 100-continue is supported");
+  const wire = new MicroError(GATEWAY_ID, 417, "expect: only 100-continue is supported", { reason: "expectation_unsupported" });
   send(response, wire, requestIdFor(request));
 }
 
 /** Node's `connect`: a tunnel request, which a gateway of JSON APIs never opens. */
 export function refuseConnect(request: IncomingMessage, socket: Socket): void {
-  const wire = methodNotAllowed(GATEWAY_ID, "CONNECT is not supported: this gateway opens no tunnels");
+  const wire = methodNotAllowed(GATEWAY_ID, "CONNECT is not supported: this gateway opens no tunnels", { reason: "method_not_allowed" });
   const body = JSON.stringify(wire.toJSON());
   const head = [
     "HTTP/1.1 405 Method Not Allowed",

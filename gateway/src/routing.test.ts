@@ -43,7 +43,7 @@ function assertNotAllowed(reply: LightMyRequestResponse, method: string, allow: 
   if (method === "HEAD") return;
   assert.equal(reply.headers["content-type"], "application/json; charset=utf-8");
   const body = reply.json<Record<string, unknown>>();
-  assert.deepEqual([body.id, body.code, body.status], ["gateway", 405, "Method Not Allowed"]);
+  assert.deepEqual([body.id, body.code, body.status, body.reason], ["gateway", 405, "Method Not Allowed", "method_not_allowed"]);
   assert.match(String(body.detail), new RegExp(`^${method} is not allowed on \\S+; allowed: ${allow}$`));
 }
 
@@ -84,7 +84,9 @@ describe("gateway - routing", () => {
         const reply = await call(method, path);
         assert.equal(reply.statusCode, 404, `${method} ${path}: ${reply.body}`);
         assert.equal(reply.headers.allow, undefined);
-        if (method !== "HEAD") assert.equal(reply.json<{ code: number }>().code, 404);
+        if (method === "HEAD") continue;
+        const { code, reason } = reply.json<{ code: number; reason: string }>();
+        assert.deepEqual({ code, reason }, { code: 404, reason: "route_not_found" });
       }
     }
   });

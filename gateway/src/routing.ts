@@ -22,10 +22,10 @@ export function answerUnrouted(app: App, catalog: { readonly table: RoutedMethod
   const path = request.url.split("?")[0] ?? "/";
   const allowed = [...new Set([...ownMethods(app, path), ...catalog.table.methodsFor(path)])].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   if (allowed.length === 0) {
-    return reply.code(404).send(notFound(GATEWAY_ID, `no route for ${request.method} ${path}`).toJSON());
+    return reply.code(404).send(notFound(GATEWAY_ID, `no route for ${request.method} ${path}`, { reason: "route_not_found" }).toJSON());
   }
   const allow = allowed.join(", ");
-  const error = methodNotAllowed(GATEWAY_ID, `${request.method} is not allowed on ${path}; allowed: ${allow}`);
+  const error = methodNotAllowed(GATEWAY_ID, `${request.method} is not allowed on ${path}; allowed: ${allow}`, { reason: "method_not_allowed" });
   return reply.code(405).header("allow", allow).send(error.toJSON());
 }
 

@@ -11,6 +11,8 @@ export interface CommandContext {
   /** The project's root folder, the one holding services/ and gateway/. */
   readonly root: string;
   readonly io: Io;
+  /** The environment the command reads (`MICRO_*`, `AUTH`…). @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Command {
@@ -24,4 +26,12 @@ export interface Command {
 /** A mistake of the caller's, told as one line, exit code 1 (main.ts prints it). */
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+/**
+ * A command could not do its work for a reason outside the arguments (an unreachable registry, a
+ * missing secret): one line, `micro: <message>`, exit code 1 (main.ts prints it).
+ */
+export class Failure extends Error {
+  override name = "Failure";
 }

@@ -251,6 +251,7 @@ describe("auth - keys and configuration", () => {
     const { privateKey } = await generateKeyPair("RS256");
     const res = await call("GET", "/users/1", await signToken({ sub: "1" }, privateKey, { alg: "RS256" }), undefined, remote);
     assert.equal(res.statusCode, 503, res.body);
+    assert.equal(res.json<{ reason: string }>().reason, "token_keys_unavailable");
     await remote.close();
   });
 

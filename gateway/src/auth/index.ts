@@ -73,7 +73,7 @@ async function authenticate(verify: Verifier, request: FastifyRequest, reply: Fa
   }
   if (result.kind === "unavailable") {
     request.log.warn({ cause: describe(result.cause) }, "cannot fetch the token verification keys");
-    return reply.code(503).send(unavailable(GATEWAY_ID, "token verification keys are unavailable").toJSON());
+    return reply.code(503).send(unavailable(GATEWAY_ID, "token verification keys are unavailable", { reason: "token_keys_unavailable" }).toJSON());
   }
   request.log.debug({ reason: result.description }, "token rejected");
   return challenge(reply, result.description, result.description);
@@ -89,7 +89,7 @@ async function authorizeRequest(request: FastifyRequest, reply: FastifyReply): P
   const verdict = authorize(identity, rule, fields);
   if (verdict.allowed) return undefined;
   void reply.header("www-authenticate", `Bearer realm="${REALM}", error="insufficient_scope"`);
-  return reply.code(403).send(forbidden(GATEWAY_ID, verdict.reason).toJSON());
+  return reply.code(403).send(forbidden(GATEWAY_ID, verdict.reason, { reason: "forbidden" }).toJSON());
 }
 
 /**
@@ -112,7 +112,9 @@ function challenge(reply: FastifyReply, detail: string, description?: string): F
   const params = [`realm="${REALM}"`];
   if (description !== undefined) params.push(`error="invalid_token"`, `error_description="${description}"`);
   void reply.header("www-authenticate", `Bearer ${params.join(", ")}`);
-  return reply.code(401).send(unauthorized(GATEWAY_ID, detail).toJSON());
+  // No credentials at all is the one case a client fixes by sending a token; any other is the token's.
+  const reason = description === undefined ? "token_required" : "token_invalid";
+  return reply.code(401).send(unauthorized(GATEWAY_ID, detail, { reason }).toJSON());
 }
 
 function describe(cause: unknown): string {

@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
-import { type Account, type HandlerContext, type HandlerOf, type Listener, type Metadata, Client, MemoryRegistry, RoundRobinSelector, Server, type ServiceContract, clientAuth, createCredentialSigner, createCredentialVerifier, notFound, serverAuth } from "@gw/micro";
+import { type Account, type CallContext, type HandlerOf, type Listener, type Metadata, Client, MemoryRegistry, RoundRobinSelector, Server, type ServiceContract, clientAuth, createCredentialSigner, createCredentialVerifier, notFound, serverAuth } from "@gw/micro";
 import { HttpTransport } from "@gw/micro/http";
-import { type Order, type Product, type User, orders, products, users } from "@gw/proto";
+import { type AppReason, type Order, type Product, type User, orders, products, users } from "@gw/proto";
 import type { GatewayClient } from "../context.js";
 
 /** One call as a handler saw it. */
@@ -55,7 +55,7 @@ export async function startBackends(): Promise<Backends> {
       await registry.close();
     },
   };
-  const seen = (context: HandlerContext): void => {
+  const seen = (context: CallContext): void => {
     const call = { endpoint: context.endpoint, metadata: context.metadata, account: context.account };
     backends.calls.push(call);
     backends.inspect?.(call);
@@ -75,11 +75,15 @@ export async function startBackends(): Promise<Backends> {
   return backends;
 }
 
-/** Asserts a 401 in the wire shape with RFC 6750's challenge, and that the token did not leak. */
+/**
+ * Asserts a 401 in the wire shape with RFC 6750's challenge, and that the token did not leak:
+ * `token_required` with a bare challenge, or `token_invalid` with a description matching `description`.
+ */
 export function assertUnauthorized(res: LightMyRequestResponse, description?: RegExp, token?: string): void {
   assert.equal(res.statusCode, 401, res.body);
-  const body = res.json<{ id: string; code: number; status: string; detail: string }>();
-  assert.deepEqual([body.id, body.code, body.status], ["gateway", 401, "Unauthorized"]);
+  const body = res.json<{ id: string; code: number; status: string; detail: string; reason: string }>();
+  const reason = description === undefined ? "token_required" : "token_invalid";
+  assert.deepEqual([body.id, body.code, body.status, body.reason], ["gateway", 401, "Unauthorized", reason]);
   assert.doesNotMatch(body.detail, /ERR_|JWS|JWT|jose/, "jose's own words must not reach the client");
   const challenge = String(res.headers["www-authenticate"]);
   if (description === undefined) assert.equal(challenge, 'Bearer realm="gateway"');
@@ -90,12 +94,12 @@ export function assertUnauthorized(res: LightMyRequestResponse, description?: Re
 
 export function assertForbidden(res: LightMyRequestResponse): void {
   assert.equal(res.statusCode, 403, res.body);
-  assert.deepEqual(Object.keys(res.json()).sort(), ["code", "detail", "id", "status"]);
-  assert.equal(res.json<{ id: string }>().id, "gateway");
+  assert.deepEqual(Object.keys(res.json()).sort(), ["code", "detail", "id", "reason", "status"]);
+  assert.deepEqual([res.json<{ id: string }>().id, res.json<{ reason: string }>().reason], ["gateway", "forbidden"]);
 }
 
-type Seen = (context: HandlerContext) => void;
-type Method = (request: unknown, context: HandlerContext) => Promise<unknown>;
+type Seen = (context: CallContext) => void;
+type Method = (request: unknown, context: CallContext) => Promise<unknown>;
 
 /** `handler` with every method reporting its context to `seen` before it runs. */
 function recorded<C extends ServiceContract>(handler: HandlerOf<C>, seen: Seen): HandlerOf<C> {
@@ -109,8 +113,8 @@ function recorded<C extends ServiceContract>(handler: HandlerOf<C>, seen: Seen):
   return wrapped as HandlerOf<C>;
 }
 
-function found<T>(service: string, what: string, value: T | undefined): T {
-  if (value === undefined) throw notFound(service, `${what} not found`);
+function found<T>(service: string, what: string, value: T | undefined, reason: AppReason): T {
+  if (value === undefined) throw notFound(service, `${what} not found`, { reason });
   return value;
 }
 
@@ -120,7 +124,7 @@ function usersHandler(): HandlerOf<typeof users> {
     [2, { id: 2, email: "bob@example.com", name: "Bob" }],
   ]);
   return {
-    Get: async ({ id }) => ({ user: found("users", `user ${id}`, rows.get(id)) }),
+    Get: async ({ id }) => ({ user: found("users", `user ${id}`, rows.get(id), "user_not_found") }),
     List: async () => ({ users: [...rows.values()] }),
     Create: async ({ email, name }) => {
       const user = { id: rows.size + 1, email, name };
@@ -128,7 +132,7 @@ function usersHandler(): HandlerOf<typeof users> {
       return { user };
     },
     Update: async ({ id, ...changes }) => {
-      const user = { ...found("users", `user ${id}`, rows.get(id)), ...changes };
+      const user = { ...found("users", `user ${id}`, rows.get(id), "user_not_found"), ...changes };
       rows.set(id, user);
       return { user };
     },
@@ -142,14 +146,14 @@ function usersHandler(): HandlerOf<typeof users> {
 function productsHandler(): HandlerOf<typeof products> {
   const rows = new Map<number, Product>([[100, { id: 100, name: "Widget", price: 9.99, stock: 10 }]]);
   return {
-    Get: async ({ id }) => ({ product: found("products", `product ${id}`, rows.get(id)) }),
+    Get: async ({ id }) => ({ product: found("products", `product ${id}`, rows.get(id), "product_not_found") }),
     List: async () => ({ products: [...rows.values()] }),
     Create: async ({ name, price, stock }) => {
       const product = { id: 100 + rows.size, name, price, stock: stock ?? 0 };
       rows.set(product.id, product);
       return { product };
     },
-    Update: async ({ id, ...changes }) => ({ product: { ...found("products", `product ${id}`, rows.get(id)), ...changes } }),
+    Update: async ({ id, ...changes }) => ({ product: { ...found("products", `product ${id}`, rows.get(id), "product_not_found"), ...changes } }),
     Delete: async ({ id }) => {
       rows.delete(id);
       return {};
@@ -161,7 +165,7 @@ function ordersHandler(): HandlerOf<typeof orders> {
   const rows: Order[] = [];
   const indexOf = (id: number): number => {
     const index = rows.findIndex((o) => o.id === id);
-    if (index < 0) throw notFound("orders", `order ${id} not found`);
+    if (index < 0) throw notFound("orders", `order ${id} not found`, { reason: "order_not_found" });
     return index;
   };
   return {

@@ -13,6 +13,7 @@ import { type ValidateFunction, badRequest, createAjv, describeValidationError }
 import { GATEWAY_ID } from "../errors.js";
 import type { Match } from "./route-table.js";
 
+const INVALID = { reason: "invalid_request" } as const;
 const INTEGER = /^-?(0|[1-9][0-9]{0,15})$/;
 const NUMBER = /^-?(0|[1-9][0-9]{0,15})(\.[0-9]{1,16})?$/;
 
@@ -35,11 +36,11 @@ export function rawFields(match: Match, http: HttpParts): Record<string, unknown
   }
   if (!served.queryTakesRest && http.body !== undefined) {
     if (typeof http.body !== "object" || http.body === null || Array.isArray(http.body)) {
-      throw badRequest(GATEWAY_ID, "body: must be an object");
+      throw badRequest(GATEWAY_ID, "body: must be an object", INVALID);
     }
     const taken = new Set(entries.map(([field]) => field));
     for (const [field, value] of Object.entries(http.body)) {
-      if (taken.has(field)) throw badRequest(GATEWAY_ID, `${field}: comes from the ${served.pathFields.includes(field) ? "path" : "query string"}, not the body`);
+      if (taken.has(field)) throw badRequest(GATEWAY_ID, `${field}: comes from the ${served.pathFields.includes(field) ? "path" : "query string"}, not the body`, INVALID);
       entries.push([field, value]);
     }
   }
@@ -58,7 +59,7 @@ export function callRequest(match: Match, raw: Record<string, unknown>): Record<
     if (typeof value === "string" && Object.hasOwn(properties, field)) raw[field] = converted(value, properties[field]?.type);
   }
   const validate = validatorOf(endpoint.request);
-  if (!validate(raw)) throw badRequest(GATEWAY_ID, describeValidationError(validate.errors, "body"));
+  if (!validate(raw)) throw badRequest(GATEWAY_ID, describeValidationError(validate.errors, "body"), INVALID);
   return raw;
 }
 

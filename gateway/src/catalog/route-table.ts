@@ -109,7 +109,7 @@ export class RouteTable {
     const found = this.router.find((method === "HEAD" ? "GET" : method) as Method, path);
     if (found === null) return undefined;
     for (const value of Object.values(found.params)) {
-      if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw new MicroError(GATEWAY_ID, 414, "path: a segment is longer than the gateway accepts");
+      if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw new MicroError(GATEWAY_ID, 414, "path: a segment is longer than the gateway accepts", { reason: "path_too_long" });
     }
     const slot = found.store as Slot;
     const route = slot.candidates.find((c) => c.served.when.every((f) => query[f] !== undefined)) ?? (slot.candidates[0] as ServedRoute);

@@ -98,7 +98,7 @@ function idempotencyKey(header: string | string[] | undefined): string | undefin
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || !KEY.test(value)) {
-    throw badRequest(GATEWAY_ID, "idempotency-key: must be 1 to 255 visible ASCII characters");
+    throw badRequest(GATEWAY_ID, "idempotency-key: must be 1 to 255 visible ASCII characters", { reason: "invalid_idempotency_key" });
   }
   return value;
 }

@@ -59,5 +59,5 @@ export function tooManyRequestsBody(policy: Policy, decision: Decision): WireErr
   const detail =
     `rate limit exceeded: ${policy.max} requests per ${policy.windowMs / 1000} s; ` +
     `retry in ${retryAfterSeconds(decision)} s`;
-  return tooManyRequests(GATEWAY_ID, detail).toJSON();
+  return tooManyRequests(GATEWAY_ID, detail, { reason: "rate_limited" }).toJSON();
 }

@@ -60,8 +60,8 @@ test("ratelimit - remaining counts down and the request past the budget is a 429
   }
   const over = await get(app);
   assert.equal(over.statusCode, 429);
-  const { id, code, status, detail } = over.json<{ id: string; code: number; status: string; detail: string }>();
-  assert.deepEqual({ id, code, status }, { id: "gateway", code: 429, status: "Too Many Requests" });
+  const { id, code, status, detail, reason } = over.json<{ id: string; code: number; status: string; detail: string; reason: string }>();
+  assert.deepEqual({ id, code, status, reason }, { id: "gateway", code: 429, status: "Too Many Requests", reason: "rate_limited" });
   assert.match(detail, /^rate limit exceeded: 3 requests per 60 s; retry in \d+ s$/);
   const retryAfter = Number(over.headers["retry-after"]);
   assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);

@@ -69,7 +69,7 @@ export function healthRoutes(app: App, { registry }: GatewayDeps, readiness: Rea
     const extra = report.problems.length > 0 ? { problems: report.problems } : {};
     if (report.status === "unavailable") {
       const why = `no node for ${report.missing.join(", ")}${report.registryReachable ? "" : "; registry unreachable"}`;
-      return reply.code(503).send({ ...unavailable(GATEWAY_ID, `not ready: ${why}`).toJSON(), ...extra });
+      return reply.code(503).send({ ...unavailable(GATEWAY_ID, `not ready: ${why}`, { reason: "not_ready" }).toJSON(), ...extra });
     }
     if (report.status === "degraded") return { status: "degraded", detail: "registry unreachable: serving from the last known nodes", ...extra };
     return { status: "ok", ...extra };

@@ -25,7 +25,7 @@ export function rpcRoutes(app: App, { client, registry }: GatewayDeps, known: ()
     if (!known().includes(service)) {
       // An unreachable registry is the client's 503 to make; an empty answer means no such service.
       const services = await registry.getService(service).catch(() => undefined);
-      if (services !== undefined && nodesOf(services).length === 0) throw notFound(GATEWAY_ID, `service ${service} not found`);
+      if (services !== undefined && nodesOf(services).length === 0) throw notFound(GATEWAY_ID, `service ${service} not found`, { reason: "service_not_found" });
     }
     return client.callRaw(service, endpoint, request ?? {}, callOptions(req));
   });

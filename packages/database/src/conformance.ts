@@ -117,7 +117,9 @@ function transactionCases(label: string, open: OpenForTest): void {
 async function rejectsAsDataError(run: Promise<unknown>, code: string, status: number, secrets: readonly string[]): Promise<void> {
   await assert.rejects(run, (error: unknown) => {
     assert.ok(error instanceof DataError, `expected a DataError, got ${String(error)}`);
-    assert.deepEqual([error.code, error.status, error.dependency], [code, status, "database"]);
+    // A client tells a duplicate apart from other conflicts by the reason alone.
+    const reason = code === "23505" ? "duplicate_value" : status === 409 ? "data_conflict" : "value_not_storable";
+    assert.deepEqual([error.code, error.status, error.dependency, error.reason], [code, status, "database", reason]);
     assert.equal((error.cause as { code?: unknown }).code, code, "the driver's error is kept as the cause");
     assert.match(error.detail, /^[a-z][a-z ,]+$/, error.detail);
     for (const secret of [...secrets, "INSERT", "UPDATE", "DELETE", "SELECT", "constraint", "relation"]) {

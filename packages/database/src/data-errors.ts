@@ -9,31 +9,33 @@
  * columns and constraints and may quote the values ("Key (email)=(…) already exists"): it stays
  * in `cause`, for the server to log, and never reaches the caller.
  */
-import { DependencyRejectedError } from "@gw/micro";
+import { DependencyRejectedError, type MicroReason } from "@gw/micro";
 
-/** Each kind's status and sentence, by SQLSTATE. */
-const KNOWN: Readonly<Record<string, readonly [number, string]>> = {
-  "22001": [400, "a value is too long to be stored"],
-  "22003": [400, "a number is out of the range that can be stored"],
-  "22007": [400, "a date or time is not valid"],
-  "22008": [400, "a date or time is out of range"],
-  "22021": [400, "a text value contains a character that cannot be stored"],
-  "22P05": [400, "a text value contains a character that cannot be stored"],
-  "22P02": [400, "a value is not in the form its field takes"],
-  "23502": [400, "a required value is missing"],
-  "23514": [400, "a value is outside what its field allows"],
-  "23505": [409, "a record with the same unique value already exists"],
+type Kind = readonly [status: number, detail: string, reason: MicroReason];
+
+/** Each kind's status, sentence and reason, by SQLSTATE. */
+const KNOWN: Readonly<Record<string, Kind>> = {
+  "22001": [400, "a value is too long to be stored", "value_not_storable"],
+  "22003": [400, "a number is out of the range that can be stored", "value_not_storable"],
+  "22007": [400, "a date or time is not valid", "value_not_storable"],
+  "22008": [400, "a date or time is out of range", "value_not_storable"],
+  "22021": [400, "a text value contains a character that cannot be stored", "value_not_storable"],
+  "22P05": [400, "a text value contains a character that cannot be stored", "value_not_storable"],
+  "22P02": [400, "a value is not in the form its field takes", "value_not_storable"],
+  "23502": [400, "a required value is missing", "value_not_storable"],
+  "23514": [400, "a value is outside what its field allows", "value_not_storable"],
+  "23505": [409, "a record with the same unique value already exists", "duplicate_value"],
   // 409 rather than 422: PostgreSQL gives one code both for a reference to a missing record and
   // for deleting a record that is still referenced, and both conflict with the current data.
-  "23503": [409, "the change refers to a record that does not exist, or removes one that is still referred to"],
-  "23001": [409, "the change removes a record that is still referred to"],
-  "23P01": [409, "the change conflicts with an existing record"],
+  "23503": [409, "the change refers to a record that does not exist, or removes one that is still referred to", "data_conflict"],
+  "23001": [409, "the change removes a record that is still referred to", "data_conflict"],
+  "23P01": [409, "the change conflicts with an existing record", "data_conflict"],
 };
 
 /** What the rest of each class answers. */
-const BY_CLASS: Readonly<Record<string, readonly [number, string]>> = {
-  "22": [400, "a value cannot be stored"],
-  "23": [409, "the change conflicts with the existing data"],
+const BY_CLASS: Readonly<Record<string, Kind>> = {
+  "22": [400, "a value cannot be stored", "value_not_storable"],
+  "23": [409, "the change conflicts with the existing data", "data_conflict"],
 };
 
 /** A class 22 or 23 error of PostgreSQL or PGlite, as the caller's 4xx. */
@@ -43,7 +45,7 @@ export class DataError extends DependencyRejectedError {
     readonly code: string,
     status: number,
     detail: string,
-    options: { cause: unknown },
+    options: { cause: unknown; reason: MicroReason },
   ) {
     super("database", status, detail, options);
     this.name = "DataError";
@@ -56,7 +58,7 @@ export function dataErrorOf(error: unknown): DataError | undefined {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== "string" || code.length !== 5) return undefined;
   const known = KNOWN[code] ?? BY_CLASS[code.slice(0, 2)];
-  return known && new DataError(code, known[0], known[1], { cause: error });
+  return known && new DataError(code, known[0], known[1], { cause: error, reason: known[2] });
 }
 
 /** Rethrows `error`, as a DataError when it is one. */

@@ -40,7 +40,7 @@ after(async () => {
 
 /** A call whose span is `spanId`, as the server middleware hands it to a handler. */
 function call(spanId: string): CallContext {
-  return { metadata: { traceparent: `00-${TRACE_ID}-${spanId}-01` }, deadline: Date.now() + 5000, signal: new AbortController().signal };
+  return { service: "users", endpoint: "UsersService.Get", metadata: { traceparent: `00-${TRACE_ID}-${spanId}-01` }, deadline: Date.now() + 5000, signal: new AbortController().signal };
 }
 
 /** The one span recorded for `sql`. */

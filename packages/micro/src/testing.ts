@@ -5,14 +5,15 @@
  */
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import type { Endpoint, HandlerContext } from "./contract/index.js";
-import { MicroError } from "./errors/index.js";
+import type { Endpoint } from "./contract/index.js";
+import { MicroError, type Reason } from "./errors/index.js";
+import type { CallContext } from "./metadata/index.js";
 
 /** The time a handler called with `handlerContext` has, like a caller's timeout; ample for a test. */
 const TEST_DEADLINE_MS = 5_000;
 
 /** The context a `Server` hands the handler of `endpoint` (`UsersService.Get`) in `service`. */
-export function handlerContext(service: string, endpoint: string): HandlerContext {
+export function handlerContext(service: string, endpoint: string): CallContext {
   return {
     service,
     endpoint,
@@ -22,13 +23,16 @@ export function handlerContext(service: string, endpoint: string): HandlerContex
   };
 }
 
-/** Asserts a MicroError from service `id` with this code, and a detail matching `detail`. */
-export async function rejectsWithMicroError(call: Promise<unknown>, id: string, code: number, detail: RegExp): Promise<void> {
+/**
+ * Asserts a MicroError from service `id` with this code and reason: the reason, not the
+ * sentence, says which error it is. `detail`, when given, checks what the sentence must also
+ * say (the field it names, the value as the caller spelt it).
+ */
+export async function rejectsWithMicroError(call: Promise<unknown>, id: string, code: number, reason: Reason, detail?: RegExp): Promise<void> {
   await assert.rejects(call, (error: unknown) => {
     assert.ok(error instanceof MicroError, `expected a MicroError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.equal(error.id, id);
-    assert.match(error.detail, detail);
+    assert.deepEqual({ id: error.id, code: error.code, reason: error.reason }, { id, code, reason }, `for ${JSON.stringify(error)}`);
+    if (detail !== undefined) assert.match(error.detail, detail);
     return true;
   });
 }
@@ -36,16 +40,16 @@ export async function rejectsWithMicroError(call: Promise<unknown>, id: string, 
 /** `context` and `rejectsWith` bound to one service and its handler (`"users"`, `"UsersService"`). */
 export interface HandlerTesting {
   /** The context the server gives `<handler>.<endpoint>`. */
-  context(endpoint: string): HandlerContext;
-  /** Asserts a wire error from this service with this code and a detail matching `detail`. */
-  rejectsWith(call: Promise<unknown>, code: number, detail: RegExp): Promise<void>;
+  context(endpoint: string): CallContext;
+  /** Asserts a wire error from this service with this code and reason (see rejectsWithMicroError). */
+  rejectsWith(call: Promise<unknown>, code: number, reason: Reason, detail?: RegExp): Promise<void>;
 }
 
 /** For one service's tests: `const { context, rejectsWith } = handlerTesting("users", "UsersService")`. */
 export function handlerTesting(service: string, handler: string): HandlerTesting {
   return {
     context: (endpoint) => handlerContext(service, `${handler}.${endpoint}`),
-    rejectsWith: (call, code, detail) => rejectsWithMicroError(call, service, code, detail),
+    rejectsWith: (call, code, reason, detail) => rejectsWithMicroError(call, service, code, reason, detail),
   };
 }
 

@@ -7,3 +7,4 @@ export * from "./users.js";
 export * from "./products.js";
 export * from "./orders.js";
 export * from "./access.js";
+export * from "./reasons.js";

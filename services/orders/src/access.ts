@@ -13,7 +13,7 @@ const ANYONE: Actor = { kind: "anyone" };
 
 export function actorOf(account: Account | undefined, authEnabled: boolean): Actor {
   if (!authEnabled) return ANYONE;
-  if (account === undefined) throw unauthorized("orders", "a call credential is required");
+  if (account === undefined) throw unauthorized("orders", "a call credential is required", { reason: "credential_required" });
   return isAdmin(account) ? ANYONE : { kind: "user", userId: account.id };
 }
 

@@ -74,7 +74,7 @@ function behaviour(kind: string, open: Open): void {
     assert.deepEqual(await f.handler.List({}, context("List")), { users: [ALICE, BOB, CAROL] });
     assert.deepEqual(await f.handler.List({ limit: 1, offset: 2 }, context("List")), { users: [CAROL] });
     assert.equal(await f.store.get(99), undefined);
-    await rejectsWith(f.handler.Get({ id: 99 }, context("Get")), 404, /^user 99 not found$/);
+    await rejectsWith(f.handler.Get({ id: 99 }, context("Get")), 404, "user_not_found");
   });
 
   test(`users - create continues the id sequence after the seeded ids (${kind})`, async (t) => {
@@ -91,7 +91,7 @@ function behaviour(kind: string, open: Open): void {
     if (!f) return;
     const before = await count(f.db);
     const create = f.handler.Create({ email: "ALICE@Example.com", name: "Other Alice" }, context("Create"));
-    await rejectsWith(create, 409, /ALICE@Example\.com/);
+    await rejectsWith(create, 409, "email_taken", /ALICE@Example\.com/);
     await assert.rejects(f.store.create("alice@example.com", "Alice Again"), EmailTakenError);
     assert.equal(await count(f.db), before);
   });
@@ -106,9 +106,9 @@ function behaviour(kind: string, open: Open): void {
     // A user's own address in another case is not a conflict with itself.
     const recased = await f.handler.Update({ id: 4, email: "David@Example.com" }, context("Update"));
     assert.equal(recased.user.email, "David@Example.com");
-    await rejectsWith(f.handler.Update({ id: 4, email: "Bob@Example.COM" }, context("Update")), 409, /Bob@Example\.COM/);
-    await rejectsWith(f.handler.Update({ id: 4 }, context("Update")), 400, /email, name/);
-    await rejectsWith(f.handler.Update({ id: 404, name: "Nobody" }, context("Update")), 404, /^user 404 not found$/);
+    await rejectsWith(f.handler.Update({ id: 4, email: "Bob@Example.COM" }, context("Update")), 409, "email_taken", /Bob@Example\.COM/);
+    await rejectsWith(f.handler.Update({ id: 4 }, context("Update")), 400, "nothing_to_update", /email, name/);
+    await rejectsWith(f.handler.Update({ id: 404, name: "Nobody" }, context("Update")), 404, "user_not_found");
     assert.deepEqual(await f.store.get(4), { id: 4, email: "David@Example.com", name: "David" });
     assert.deepEqual(await f.store.get(2), BOB);
   });
@@ -121,12 +121,12 @@ function behaviour(kind: string, open: Open): void {
     await assert.rejects(f.handler.Update({ id: 2, name: "x\u0000" }, context("Update")), isNulRefused);
     await assert.rejects(f.handler.Create({ email: "nul@example.com", name: "x\u0000" }, context("Create")), isNulRefused);
     // Its specific mapping still comes first: a taken email is its 409 naming the address.
-    await rejectsWith(f.handler.Update({ id: 2, email: "ALICE@example.com", name: "x" }, context("Update")), 409, /ALICE@example\.com/);
+    await rejectsWith(f.handler.Update({ id: 2, email: "ALICE@example.com", name: "x" }, context("Update")), 409, "email_taken", /ALICE@example\.com/);
     const server = new Server({ name: "users" }).handle(users, f.handler);
     const body = Buffer.from(JSON.stringify({ id: 2, name: "x\u0000" }));
     const response = await server.serve({ service: "users", endpoint: "UsersService.Update", metadata: {}, deadline: Date.now() + 5000, body });
     const wire = JSON.parse(Buffer.from(response.body).toString()) as WireError;
-    assert.deepEqual(wire, { id: "users", code: 400, detail: "name: must not contain control characters", status: "Bad Request" });
+    assert.deepEqual(wire, { id: "users", code: 400, detail: "name: must not contain control characters", status: "Bad Request", reason: "invalid_request" });
     assert.deepEqual(await f.store.get(2), BOB);
     assert.equal(await f.store.get(5), undefined);
   });
@@ -135,8 +135,8 @@ function behaviour(kind: string, open: Open): void {
     const f = await open(t);
     if (!f) return;
     assert.deepEqual(await f.handler.Delete({ id: 4 }, context("Delete")), {});
-    await rejectsWith(f.handler.Get({ id: 4 }, context("Get")), 404, /^user 4 not found$/);
-    await rejectsWith(f.handler.Delete({ id: 4 }, context("Delete")), 404, /^user 4 not found$/);
+    await rejectsWith(f.handler.Get({ id: 4 }, context("Get")), 404, "user_not_found");
+    await rejectsWith(f.handler.Delete({ id: 4 }, context("Delete")), 404, "user_not_found");
     assert.equal(await f.store.delete(4), false);
     const again = await f.store.create("david@example.com", "David");
     assert.ok(again.id > 4, `a deleted id is not reused, got ${again.id}`);

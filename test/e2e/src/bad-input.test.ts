@@ -48,6 +48,7 @@ async function burst(bad: (i: number) => Promise<Reply>, good: () => Promise<Rep
 function assertNamedBadRequests(replies: readonly Reply[]): void {
   for (const reply of replies) {
     assert.ok(isWireError(reply, 400), `${reply.status} ${reply.text}`);
+    assert.equal((reply.body as { reason: string }).reason, "invalid_request");
     assert.equal((reply.body as { detail: string }).detail, "name: must not contain control characters");
     assert.equal(typeof reply.headers["x-request-id"], "string");
   }

@@ -14,8 +14,13 @@ export interface Running {
 
 type Json = Record<string, unknown>;
 
-function expectError(reply: Reply, code: number, field?: string): void {
+/**
+ * A wire error with this code and reason; the reason says which error it is. `field`, for bad
+ * input, is the field its detail must name. `reason` undefined: an error made without one yet.
+ */
+function expectError(reply: Reply, code: number, reason: string | undefined, field?: string): void {
   assert.ok(isWireError(reply, code), `expected a ${code} wire error, got ${reply.status} ${reply.text}`);
+  assert.equal((reply.body as Json).reason, reason, reply.text);
   if (field !== undefined) assert.match((reply.body as Json).detail as string, new RegExp(`\\b${field}\\b`));
 }
 
@@ -72,22 +77,22 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       const patched = await call("PATCH", `/users/${id}`, { name: "Renamed" });
       assert.equal(patched.status, 200);
       assert.deepEqual((patched.body as Json).user, { id, email, name: "Renamed" });
-      expectError(await call("POST", "/users", { email: email.toUpperCase(), name: "Dup" }), 409);
+      expectError(await call("POST", "/users", { email: email.toUpperCase(), name: "Dup" }), 409, "email_taken");
       const deleted = await call("DELETE", `/users/${id}`);
       assert.equal(deleted.status, 204);
       assert.equal(deleted.text, "");
-      expectError(await call("GET", `/users/${id}`), 404);
-      expectError(await call("DELETE", `/users/${id}`), 404);
-      expectError(await call("PATCH", `/users/${id}`, { name: "x" }), 404);
+      expectError(await call("GET", `/users/${id}`), 404, "user_not_found");
+      expectError(await call("DELETE", `/users/${id}`), 404, "user_not_found");
+      expectError(await call("PATCH", `/users/${id}`, { name: "x" }), 404, "user_not_found");
     });
 
     test("users - bad bodies are 400s naming the field", async () => {
-      expectError(await call("POST", "/users", { email: "not-an-email", name: "X" }), 400, "email");
-      expectError(await call("POST", "/users", { email: "a@example.com" }), 400, "name");
-      expectError(await call("POST", "/users", { email: "a@example.com", name: "X", admin: true }), 400, "admin");
-      expectError(await call("POST", "/users", { email: "a@example.com", name: 42 }), 400, "name");
-      expectError(await call("PATCH", "/users/1", {}), 400, "body");
-      expectError(await call("POST", "/users", undefined, { raw: "{nope", headers: { "content-type": "application/json" } }), 400, "body");
+      expectError(await call("POST", "/users", { email: "not-an-email", name: "X" }), 400, "invalid_request", "email");
+      expectError(await call("POST", "/users", { email: "a@example.com" }), 400, "invalid_request", "name");
+      expectError(await call("POST", "/users", { email: "a@example.com", name: "X", admin: true }), 400, "invalid_request", "admin");
+      expectError(await call("POST", "/users", { email: "a@example.com", name: 42 }), 400, "invalid_request", "name");
+      expectError(await call("PATCH", "/users/1", {}), 400, "invalid_request", "body");
+      expectError(await call("POST", "/users", undefined, { raw: "{nope", headers: { "content-type": "application/json" } }), 400, "invalid_json", "body");
     });
 
     test("products - price is a number, stock defaults to 0, bad values are 400s", async () => {
@@ -106,15 +111,15 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       const patched = await call("PATCH", `/products/${p.id}`, { stock: 7, price: 11.25 });
       assert.deepEqual((patched.body as Json).product, { ...p, stock: 7, price: 11.25 });
       assert.equal((await call("DELETE", `/products/${p.id}`)).status, 204);
-      expectError(await call("GET", `/products/${p.id}`), 404);
-      expectError(await call("POST", "/products", { name: "X", price: 1.999 }), 400, "price");
-      expectError(await call("POST", "/products", { name: "X", price: 1.000001 }), 400, "price");
+      expectError(await call("GET", `/products/${p.id}`), 404, "product_not_found");
+      expectError(await call("POST", "/products", { name: "X", price: 1.999 }), 400, "invalid_request", "price");
+      expectError(await call("POST", "/products", { name: "X", price: 1.000001 }), 400, "invalid_request", "price");
       const large = await call("POST", "/products", { name: "Large", price: 1234567.89 });
       assert.equal(((large.body as Json).product as Json).price, 1234567.89, large.text);
-      expectError(await call("POST", "/products", { name: "X", price: 0 }), 400, "price");
-      expectError(await call("POST", "/products", { name: "X", price: 1, stock: -1 }), 400, "stock");
-      expectError(await call("POST", "/products", { name: "X", price: "1" }), 400, "price");
-      expectError(await call("POST", "/products", { price: 1 }), 400, "name");
+      expectError(await call("POST", "/products", { name: "X", price: 0 }), 400, "invalid_request", "price");
+      expectError(await call("POST", "/products", { name: "X", price: 1, stock: -1 }), 400, "invalid_request", "stock");
+      expectError(await call("POST", "/products", { name: "X", price: "1" }), 400, "invalid_request", "price");
+      expectError(await call("POST", "/products", { price: 1 }), 400, "invalid_request", "name");
     });
 
     test("orders - get, newest-first list, cancel once, 422 for unknown references", async () => {
@@ -128,50 +133,50 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       const cancelled = await call("POST", `/orders/${first.id}/cancel`);
       assert.equal(cancelled.status, 200);
       assert.equal(((cancelled.body as Json).order as Json).status, "cancelled");
-      expectError(await call("POST", `/orders/${first.id}/cancel`), 409);
-      expectError(await call("POST", "/orders/999999999/cancel"), 404);
-      expectError(await call("GET", "/orders/999999999"), 404);
-      expectError(await call("POST", "/orders", { user_id: 999999, product_id: 100, amount: 1 }), 422, "user");
-      expectError(await call("POST", "/orders", { user_id: 1, product_id: 999999, amount: 1 }), 422, "product");
-      expectError(await call("POST", "/orders", { user_id: "1", product_id: 100, amount: 1 }), 400, "user_id");
-      expectError(await call("POST", "/orders", { user_id: 1, product_id: 100 }), 400, "amount");
-      expectError(await call("POST", "/orders", { user_id: 1, product_id: 100, amount: -3 }), 400, "amount");
+      expectError(await call("POST", `/orders/${first.id}/cancel`), 409, "order_not_cancellable");
+      expectError(await call("POST", "/orders/999999999/cancel"), 404, "order_not_found");
+      expectError(await call("GET", "/orders/999999999"), 404, "order_not_found");
+      expectError(await call("POST", "/orders", { user_id: 999999, product_id: 100, amount: 1 }), 422, "user_not_found", "user");
+      expectError(await call("POST", "/orders", { user_id: 1, product_id: 999999, amount: 1 }), 422, "product_not_found", "product");
+      expectError(await call("POST", "/orders", { user_id: "1", product_id: 100, amount: 1 }), 400, "invalid_request", "user_id");
+      expectError(await call("POST", "/orders", { user_id: 1, product_id: 100 }), 400, "invalid_request", "amount");
+      expectError(await call("POST", "/orders", { user_id: 1, product_id: 100, amount: -3 }), 400, "invalid_request", "amount");
     });
 
     test("ids - zero, negatives, fractions, non-numbers and values above 2^53-1 are 400s", async () => {
       for (const bad of ["0", "-1", "1.5", "abc", "9007199254740992", "1e3", "0x10"]) {
-        expectError(await call("GET", `/users/${bad}`), 400, "id");
-        expectError(await call("GET", `/users?id=${encodeURIComponent(bad)}`), 400, "id");
+        expectError(await call("GET", `/users/${bad}`), 400, "invalid_request", "id");
+        expectError(await call("GET", `/users?id=${encodeURIComponent(bad)}`), 400, "invalid_request", "id");
       }
-      expectError(await call("POST", "/orders", { user_id: 0, product_id: 100, amount: 1 }), 400, "user_id");
-      expectError(await call("POST", "/orders", { user_id: 1.5, product_id: 100, amount: 1 }), 400, "user_id");
-      expectError(await call("POST", "/orders", { user_id: 9007199254740993, product_id: 100, amount: 1 }), 400, "user_id");
+      expectError(await call("POST", "/orders", { user_id: 0, product_id: 100, amount: 1 }), 400, "invalid_request", "user_id");
+      expectError(await call("POST", "/orders", { user_id: 1.5, product_id: 100, amount: 1 }), 400, "invalid_request", "user_id");
+      expectError(await call("POST", "/orders", { user_id: 9007199254740993, product_id: 100, amount: 1 }), 400, "invalid_request", "user_id");
     });
 
     test("paging - limit above 500, zero, or unknown query fields are 400s", async () => {
-      expectError(await call("GET", "/users?limit=501"), 400, "limit");
-      expectError(await call("GET", "/users?limit=0"), 400, "limit");
-      expectError(await call("GET", "/products?offset=-1"), 400, "offset");
-      expectError(await call("GET", "/orders?user_id=1&sort=asc"), 400, "sort");
+      expectError(await call("GET", "/users?limit=501"), 400, "invalid_request", "limit");
+      expectError(await call("GET", "/users?limit=0"), 400, "invalid_request", "limit");
+      expectError(await call("GET", "/products?offset=-1"), 400, "invalid_request", "offset");
+      expectError(await call("GET", "/orders?user_id=1&sort=asc"), 400, "invalid_request", "sort");
       assert.equal((await call("GET", "/users?limit=500")).status, 200);
     });
 
     test("limits - a body over 1 MiB is 413 with or without content-length", async () => {
       const big = JSON.stringify({ email: "a@example.com", name: "x".repeat(1024 * 1024) });
-      expectError(await call("POST", "/users", undefined, { raw: big, headers: { "content-type": "application/json" } }), 413);
+      expectError(await call("POST", "/users", undefined, { raw: big, headers: { "content-type": "application/json" } }), 413, "body_too_large");
       const chunks = Readable.from([Buffer.from(big.slice(0, 600_000)), Buffer.from(big.slice(600_000))]);
-      expectError(await call("POST", "/users", undefined, { raw: chunks, headers: { "content-type": "application/json" } }), 413);
+      expectError(await call("POST", "/users", undefined, { raw: chunks, headers: { "content-type": "application/json" } }), 413, "body_too_large");
     });
 
     test("routing - unknown route is 404, wrong method is 405 with Allow", async () => {
-      expectError(await call("GET", "/nope"), 404);
+      expectError(await call("GET", "/nope"), 404, "route_not_found");
       const wrong = await call("PUT", "/users/1", { name: "x" });
-      expectError(wrong, 405);
+      expectError(wrong, 405, "method_not_allowed");
       assert.match(String(wrong.headers.allow), /GET/);
       assert.match(String(wrong.headers.allow), /PATCH/);
       assert.match(String(wrong.headers.allow), /DELETE/);
       const wrongOrders = await call("DELETE", "/orders");
-      expectError(wrongOrders, 405);
+      expectError(wrongOrders, 405, "method_not_allowed");
       assert.match(String(wrongOrders.headers.allow), /POST/);
     });
 
@@ -179,10 +184,11 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       const reply = await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Get", request: { id: 2 } });
       assert.equal(reply.status, 200);
       assert.equal(((reply.body as Json).user as Json).id, 2);
-      expectError(await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Nope", request: {} }), 404);
-      expectError(await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Get", request: { id: "x" } }), 400, "id");
-      expectError(await call("POST", "/rpc", { service: "nosuch", endpoint: "X.Y", request: {} }), 404, "nosuch");
-      expectError(await call("POST", "/rpc", { service: "users" }), 400, "endpoint");
+      expectError(await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Nope", request: {} }), 404, "endpoint_not_found");
+      expectError(await call("POST", "/rpc", { service: "users", endpoint: "UsersService.Get", request: { id: "x" } }), 400, "invalid_request", "id");
+      // routes/rpc.ts makes this 404 without a reason for now; service_not_found is in the table for it.
+      expectError(await call("POST", "/rpc", { service: "nosuch", endpoint: "X.Y", request: {} }), 404, "service_not_found", "nosuch");
+      expectError(await call("POST", "/rpc", { service: "users" }), 400, "invalid_request", "endpoint");
     });
 
     test("health - /health is live and /ready is ready", async () => {

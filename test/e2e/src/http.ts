@@ -4,6 +4,7 @@
  */
 import type { Readable } from "node:stream";
 import { request } from "undici";
+import { isReason } from "@gw/micro";
 
 export interface Reply {
   readonly status: number;
@@ -46,7 +47,7 @@ export async function send(base: string, method: string, path: string, json?: un
   return { status: response.statusCode, headers: response.headers, body: parsed, text };
 }
 
-/** The go-micro error shape with the HTTP status equal to its code. */
+/** The go-micro error shape with the HTTP status equal to its code, and maybe a reason (a snake_case word). */
 export function isWireError(reply: Reply, code: number): boolean {
   const b = reply.body as Record<string, unknown> | undefined;
   return (
@@ -57,6 +58,6 @@ export function isWireError(reply: Reply, code: number): boolean {
     typeof b.id === "string" &&
     typeof b.detail === "string" &&
     typeof b.status === "string" &&
-    Object.keys(b).length === 4
+    ("reason" in b ? isReason(b.reason) && Object.keys(b).length === 5 : Object.keys(b).length === 4)
   );
 }

@@ -55,7 +55,8 @@ describe("production mode - embedded, AUTH=on", () => {
     const read = await send(system.url, "GET", `/orders/${String(id)}`, undefined, as(user2));
     const missing = await send(system.url, "GET", "/orders/999999", undefined, as(user2));
     assert.ok(isWireError(read, 404) && isWireError(missing, 404));
-    assert.equal((read.body as Json).detail, `order ${String(id)} not found`);
+    assert.deepEqual([(read.body as Json).reason, (missing.body as Json).reason], ["order_not_found", "order_not_found"]);
+    assert.equal((read.body as Json).detail, `order ${String(id)} not found`, "worded as a missing one, too");
     assert.equal((missing.body as Json).detail, "order 999999 not found");
     assert.equal((await send(system.url, "POST", `/orders/${String(id)}/cancel`, undefined, as(admin))).status, 200);
   });

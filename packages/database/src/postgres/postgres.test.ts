@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test, type TestContext } from "node:test";
+import { DependencyUnavailableError } from "@gw/micro";
 import pg from "pg";
 import { databaseConformance } from "../conformance.js";
 import type { Database } from "../index.js";
@@ -109,7 +110,12 @@ test("database/postgres - the pool survives its connections being terminated", a
 test("database/postgres - a transaction whose connection dies releases it and rethrows", async (t) => {
   const fresh = await openFresh(t, 1);
   if (!fresh) return;
-  await assert.rejects(fresh.db.transaction((tx) => tx.query("SELECT pg_terminate_backend(pg_backend_pid())")));
+  // As a database away, with the reason the service's 503 carries to its callers.
+  await assert.rejects(fresh.db.transaction((tx) => tx.query("SELECT pg_terminate_backend(pg_backend_pid())")), (error: unknown) => {
+    assert.ok(error instanceof DependencyUnavailableError, String(error));
+    assert.deepEqual([error.dependency, error.reason], ["database", "database_unavailable"]);
+    return true;
+  });
   assert.deepEqual(await fresh.db.query("SELECT 2 AS two"), [{ two: 2 }]);
   assert.equal(fresh.db.stats().waiting, 0);
 });

@@ -28,6 +28,6 @@ export function isUnavailable(error: unknown): boolean {
  * DataError when the database refused the data, else as it is.
  */
 export function rethrowClassified(error: unknown): never {
-  if (isUnavailable(error)) throw new DependencyUnavailableError("database", { cause: error });
+  if (isUnavailable(error)) throw new DependencyUnavailableError("database", { cause: error, reason: "database_unavailable" });
   return rethrowDataError(error);
 }

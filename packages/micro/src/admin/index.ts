@@ -37,14 +37,14 @@ export async function listenAdmin(address: string, options: AdminServerOptions):
 
 async function answer(req: IncomingMessage, res: ServerResponse, options: AdminServerOptions): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
-  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, methodNotAllowed(options.name, "only GET is served here").toJSON());
+  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, methodNotAllowed(options.name, "only GET is served here", { reason: "method_not_allowed" }).toJSON());
   switch (path) {
     case "/health":
       return send(res, 200, { status: "ok" });
     case "/ready": {
       const report = await options.readiness.evaluate();
       if (report.ready) return send(res, 200, { status: "ok" });
-      return send(res, 503, unavailable(options.name, `not ready: ${report.failing.join("; ")}`).toJSON());
+      return send(res, 503, unavailable(options.name, `not ready: ${report.failing.join("; ")}`, { reason: "not_ready" }).toJSON());
     }
     case "/metrics": {
       const text = await options.metrics.text();
@@ -53,7 +53,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, options: AdminS
       return;
     }
     default:
-      return send(res, 404, notFound(options.name, `no route for ${path}`).toJSON());
+      return send(res, 404, notFound(options.name, `no route for ${path}`, { reason: "route_not_found" }).toJSON());
   }
 }
 

@@ -135,7 +135,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
     const metadata = parent ? { ...parent.metadata, ...options.metadata } : (options.metadata ?? {});
     const badKey = firstBadKey(metadata);
     if (badKey !== undefined) {
-      return Promise.reject(badRequest(service, `metadata key "${badKey}" must be a lower-case token`, LOCAL));
+      return Promise.reject(badRequest(service, `metadata key "${badKey}" must be a lower-case token`, { local: true, reason: "invalid_metadata" }));
     }
     return this.invoke({
       service,
@@ -207,7 +207,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
     try {
       return this.codec.encode(call.request);
     } catch (error) {
-      throw badRequest(call.service, "request: cannot be encoded", { cause: error, local: true });
+      throw badRequest(call.service, "request: cannot be encoded", { cause: error, local: true, reason: "unencodable_request" });
     }
   }
 
@@ -231,7 +231,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
       return await this.options.selector.select(service, tried);
     } catch (error) {
       if (isMicroError(error)) throw error;
-      throw unavailable(service, `service ${service} cannot be looked up: registry unavailable`, { cause: error, local: true });
+      throw unavailable(service, `service ${service} cannot be looked up: registry unavailable`, { cause: error, local: true, reason: "registry_unavailable" });
     }
   }
 
@@ -246,12 +246,12 @@ export class Client<Cs extends readonly ServiceContract[]> {
     }
     if (error instanceof ConnectionError) {
       // The request never reached the node (refused, unresolvable): local, like finding no node at all.
-      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error, local: true }), retry: true, outcome: "unreachable" };
+      return { error: unavailable(call.service, `service ${call.service} has no reachable node`, { cause: error, local: true, reason: "no_node" }), retry: true, outcome: "unreachable" };
     }
     if (error instanceof ConnectionLostError) {
-      return { error: unavailable(call.service, `connection to ${call.service} lost`, { cause: error }), retry: call.idempotent, outcome: "failure" };
+      return { error: unavailable(call.service, `connection to ${call.service} lost`, { cause: error, reason: "connection_lost" }), retry: call.idempotent, outcome: "failure" };
     }
-    return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error }), retry: false, outcome: "failure" };
+    return { error: unavailable(call.service, `call to ${call.service} failed`, { cause: error, reason: "call_failed" }), retry: false, outcome: "failure" };
   }
 }
 
@@ -290,7 +290,7 @@ function mostTelling(earlier: MicroError | undefined, latest: MicroError): Micro
 const LOCAL = { local: true } as const;
 
 function timedOut(service: string, options?: MicroErrorOptions): MicroError {
-  return gatewayTimeout(service, `${service} did not answer in time`, options);
+  return gatewayTimeout(service, `${service} did not answer in time`, { ...options, reason: "deadline_exceeded" });
 }
 
 /** Waits before retry `attempt` (0-based), never past the `remaining` time of the call. */

@@ -37,17 +37,11 @@ export function defineService<
   return contract;
 }
 
-/** What a handler method receives besides its request. */
-export interface HandlerContext extends CallContext {
-  readonly service: string;
-  readonly endpoint: string;
-}
-
 /** The shape a handler class must have: one async method per endpoint. */
 export type HandlerOf<C extends ServiceContract> = {
   [K in keyof C["endpoints"]]: (
     request: Static<C["endpoints"][K]["request"]>,
-    context: HandlerContext,
+    context: CallContext,
   ) => Promise<Static<C["endpoints"][K]["response"]>>;
 };
 

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  MICRO_REASONS,
   MicroError,
+  REASON_PATTERN,
   badRequest,
   conflict,
   forbidden,
@@ -63,10 +65,40 @@ describe("errors", () => {
     assert.doesNotMatch(JSON.stringify(error), /secret|ECONNREFUSED|stack/);
   });
 
-  it("errors - toJSON has exactly id, code, detail and status", () => {
+  it("errors - toJSON has exactly id, code, detail and status, and reason when there is one", () => {
     const error = notFound("users", "user 42 not found");
+    assert.equal(error.reason, undefined);
     assert.deepEqual(Object.keys(error.toJSON()).sort(), ["code", "detail", "id", "status"]);
     assert.deepEqual(JSON.parse(JSON.stringify(error)), { id: "users", code: 404, detail: "user 42 not found", status: "Not Found" });
+    const reasoned = notFound("users", "no route for /x", { reason: "route_not_found" });
+    assert.equal(reasoned.reason, "route_not_found");
+    assert.deepEqual(JSON.parse(JSON.stringify(reasoned)), { id: "users", code: 404, detail: "no route for /x", status: "Not Found", reason: "route_not_found" });
+  });
+
+  it("errors - fromWire keeps a reason, whichever table it is from", () => {
+    const sent = unavailable("users", "circuit open", { reason: "circuit_open" });
+    assert.deepEqual(MicroError.fromWire(JSON.parse(JSON.stringify(sent)), "users").toJSON(), sent.toJSON());
+    // An application's reason is not in the toolkit's table; it still passes through a caller.
+    const rebuilt = MicroError.fromWire({ id: "users", code: 409, detail: "taken", status: "Conflict", reason: "email_taken" }, "users");
+    assert.equal(rebuilt.reason, "email_taken");
+    assert.deepEqual(rebuilt.toJSON(), { id: "users", code: 409, detail: "taken", status: "Conflict", reason: "email_taken" });
+  });
+
+  it("errors - fromWire drops a reason that is not a short snake_case word, keeping the rest", () => {
+    for (const reason of [42, null, "", "Email Taken", "email-taken", "emailTaken", "_x", "x_", "a__b", "9lives", "x".repeat(65), "<script>", { x: 1 }]) {
+      const rebuilt = MicroError.fromWire({ id: "users", code: 409, detail: "taken", reason }, "users");
+      assert.equal(rebuilt.reason, undefined, `for ${JSON.stringify(reason)}`);
+      assert.deepEqual(rebuilt.toJSON(), { id: "users", code: 409, detail: "taken", status: "Conflict" });
+    }
+    assert.equal(MicroError.fromWire({ id: "users", code: 409, detail: "x", reason: "x".repeat(64) }, "users").reason, "x".repeat(64));
+  });
+
+  it("errors - the toolkit's reasons are snake_case words, each with its codes and a meaning", () => {
+    for (const [reason, entry] of Object.entries(MICRO_REASONS)) {
+      assert.match(reason, REASON_PATTERN);
+      assert.ok(entry.status.length > 0 && entry.status.every((code) => code >= 400 && code <= 599), reason);
+      assert.ok(entry.meaning.length > 0, reason);
+    }
   });
 
   it("errors - fromWire rebuilds an error that crossed the wire intact", () => {
@@ -100,6 +132,7 @@ describe("errors", () => {
       assert.equal(error.id, "users");
       assert.equal(error.status, "Internal Server Error");
       assert.equal(error.detail, "malformed error from users");
+      assert.equal(error.reason, "malformed_error");
     }
   });
 

@@ -1,8 +1,12 @@
 /**
- * The one error that crosses the wire: go-micro's `{id, code, detail, status}`.
- * A handler throws it, the transport carries its JSON, and the caller rebuilds it intact,
- * so the gateway can answer with the same code a backend chose.
+ * The one error that crosses the wire: go-micro's `{id, code, detail, status}`, and a stable
+ * `reason` (reasons.ts) when the error has one. A handler throws it, the transport carries its
+ * JSON, and the caller rebuilds it intact, so the gateway can answer with the same code and
+ * reason a backend chose.
  */
+import { type Reason, isReason } from "./reasons.js";
+
+export * from "./reasons.js";
 
 export interface WireError {
   /** Who produced the error: a service name such as `users`, or `gateway`. */
@@ -13,6 +17,8 @@ export interface WireError {
   readonly detail: string;
   /** The status text of `code`, e.g. `Not Found`. */
   readonly status: string;
+  /** A stable snake_case word for what went wrong, e.g. `user_not_found`; absent when none applies. */
+  readonly reason?: string;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -40,6 +46,8 @@ export function statusText(code: number): string {
 
 export interface MicroErrorOptions {
   readonly cause?: unknown;
+  /** See `WireError.reason`: one of a reasons table's, so a misspelt one does not compile. */
+  readonly reason?: Reason;
   /** See `MicroError.local`. @default false */
   readonly local?: boolean;
 }
@@ -49,6 +57,8 @@ export class MicroError extends Error implements WireError {
   readonly code: number;
   readonly detail: string;
   readonly status: string;
+  /** Typed as any string: an error rebuilt from the wire carries whatever reason its peer sent. */
+  readonly reason: string | undefined;
   /**
    * Made on the caller's side without the callee having any part in it: a request the client
    * cannot encode, no node to send it to, a node that refused the connection, a circuit already
@@ -65,20 +75,27 @@ export class MicroError extends Error implements WireError {
     this.code = code;
     this.detail = detail;
     this.status = statusText(code);
+    this.reason = options?.reason;
     this.local = options?.local ?? false;
   }
 
   toJSON(): WireError {
-    return { id: this.id, code: this.code, detail: this.detail, status: this.status };
+    const wire = { id: this.id, code: this.code, detail: this.detail, status: this.status };
+    return this.reason === undefined ? wire : { ...wire, reason: this.reason };
   }
 
   /**
    * Rebuilds an error from a decoded wire payload. Anything that is not a well-formed wire
-   * error becomes a 500 from `fallbackId`, so a broken peer cannot make us leak its body.
+   * error becomes a 500 from `fallbackId`, so a broken peer cannot make us leak its body. A
+   * reason that is not a short snake_case word is dropped, for the same cause; one that is comes
+   * through as sent, whichever table it is from, so the gateway passes a service's reason on.
    */
   static fromWire(value: unknown, fallbackId: string): MicroError {
-    if (isWireError(value)) return new MicroError(value.id, value.code, value.detail);
-    return internal(fallbackId, "malformed error from " + fallbackId);
+    if (isWireError(value)) {
+      const reason = (value as { reason?: unknown }).reason;
+      return new MicroError(value.id, value.code, value.detail, isReason(reason) ? { reason: reason as Reason } : undefined);
+    }
+    return internal(fallbackId, "malformed error from " + fallbackId, { reason: "malformed_error" });
   }
 }
 
@@ -104,12 +121,16 @@ export function isMicroError(value: unknown): value is MicroError {
  * bug: the server answers 503 naming only the dependency, and the call may succeed later.
  */
 export class DependencyUnavailableError extends Error {
+  /** The 503's reason. @default "dependency_unavailable" */
+  readonly reason: Reason;
+
   constructor(
     readonly dependency: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: Reason },
   ) {
     super(`${dependency} unavailable`, options);
     this.name = "DependencyUnavailableError";
+    this.reason = options?.reason ?? "dependency_unavailable";
   }
 }
 
@@ -121,14 +142,18 @@ export class DependencyUnavailableError extends Error {
  * for a person; it never holds SQL, values or the names of constraints.
  */
 export class DependencyRejectedError extends Error {
+  /** The 4xx's reason. @default "data_conflict" for a 409, else "value_not_storable" */
+  readonly reason: Reason;
+
   constructor(
     readonly dependency: string,
     readonly status: number,
     readonly detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: Reason },
   ) {
     super(`${dependency} rejected the request: ${detail}`, options);
     this.name = "DependencyRejectedError";
+    this.reason = options?.reason ?? (status === 409 ? "data_conflict" : "value_not_storable");
   }
 }
 

@@ -44,7 +44,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: Transpo
     response = await handler(request);
   } catch (error) {
     // readRequest rejects bad requests with wire errors; anything else is ours, hence a 500.
-    const wire = isMicroError(error) ? error : internal("transport", "internal error");
+    const wire = isMicroError(error) ? error : internal("transport", "internal error", { reason: "internal_error" });
     response = { ok: false, code: wire.code, body: Buffer.from(JSON.stringify(wire)) };
   }
   const headers: Record<string, string | number> = {
@@ -61,7 +61,7 @@ async function readRequest(req: IncomingMessage): Promise<TransportRequest> {
   const endpoint = header(req, ENDPOINT_HEADER);
   if (req.method !== "POST" || !service || !endpoint) {
     req.resume();
-    throw badRequest("transport", "not an RPC request");
+    throw badRequest("transport", "not an RPC request", { reason: "protocol_error" });
   }
   const sent = Number(header(req, DEADLINE_HEADER));
   return {
@@ -90,7 +90,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       req.off("data", onData);
       req.resume();
-      reject(payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`));
+      reject(payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`, { reason: "body_too_large" }));
     };
     req.on("data", onData);
     req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));

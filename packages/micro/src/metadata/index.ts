@@ -12,9 +12,14 @@ export const TRACEPARENT = "traceparent";
 
 /**
  * What a handler receives beside its request, and what a nested call takes as its parent:
- * the incoming metadata and the absolute deadline (epoch milliseconds) of the whole call.
+ * which endpoint was called, the incoming metadata and the absolute deadline (epoch
+ * milliseconds) of the whole call.
  */
 export interface CallContext {
+  /** The service called, e.g. `users`. */
+  readonly service: string;
+  /** The endpoint called, e.g. `UsersService.Get`. */
+  readonly endpoint: string;
   readonly metadata: Metadata;
   /** Epoch milliseconds after which the caller no longer waits. */
   readonly deadline: number;

@@ -23,7 +23,10 @@ export function clientAuth(signer: CredentialSigner): CallWrapper {
 export function serverAuth(verifier: CredentialVerifier): HandlerWrapper {
   return (next) => (call) => {
     const check = verifier.verify(call.metadata[CREDENTIAL]);
-    if (!check.ok) return Promise.reject(unauthorized(call.service, DETAIL[check.problem]));
+    if (!check.ok) {
+      const reason = check.problem === "missing" ? "credential_required" : "credential_invalid";
+      return Promise.reject(unauthorized(call.service, DETAIL[check.problem], { reason }));
+    }
     call.account = check.account;
     return next(call);
   };

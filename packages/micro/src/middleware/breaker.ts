@@ -70,7 +70,7 @@ export function circuitBreakers(options: BreakerOptions = {}): CallWrapper {
       return await breakerFor(call.service).execute(() => next(call));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw unavailable(call.service, `service ${call.service} is failing; circuit open`, { cause: error, local: true });
+        throw unavailable(call.service, `service ${call.service} is failing; circuit open`, { cause: error, local: true, reason: "circuit_open" });
       }
       throw error;
     }

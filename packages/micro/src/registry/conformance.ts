@@ -107,6 +107,24 @@ function endpointOf(name: string): Endpoint {
   };
 }
 
+/**
+ * A store's clock (a file system's, a NATS server's) may tick coarser than Date.now() or a
+ * little behind it; on one machine, never by this much.
+ */
+const CLOCK_SLACK_MS = 1_000;
+
+/** The one node's `refreshedAt` in `services`; fails the test when it is missing. */
+function refreshedAtOf(services: readonly RegisteredService[]): number {
+  const at = services[0]?.nodes[0]?.refreshedAt;
+  assert.equal(services.length === 1 && services[0]?.nodes.length === 1 && typeof at === "number", true, `expected one node with a refreshedAt, got ${JSON.stringify(services)}`);
+  return at as number;
+}
+
+/** `services` without what a lookup adds to each node, to compare with what was registered. */
+export function withoutTimes(services: readonly RegisteredService[]): RegisteredService[] {
+  return services.map((s) => ({ ...s, nodes: s.nodes.map(({ refreshedAt: _, ...node }) => node) }));
+}
+
 export function nodeIdsOf(services: readonly RegisteredService[]): string[] {
   return services.flatMap((s) => s.nodes.map((n) => n.id)).sort();
 }
@@ -126,7 +144,31 @@ function lookupTests(create: RegistryFactory): void {
     const registry = await open(t, create);
     const users = serviceOf("users", ["users-1"], "1.2.3");
     await registry.register(users, { ttlMs: LONG_TTL_MS });
-    assert.deepEqual(await registry.getService("users"), [users]);
+    assert.deepEqual(withoutTimes(await registry.getService("users")), [users]);
+  });
+
+  it("registry - a lookup gives each node the time its registration was last stored, which a refresh moves on", async (t) => {
+    const registry = await open(t, create);
+    const users = serviceOf("users", ["users-1"]);
+    const before = Date.now();
+    await registry.register(users, { ttlMs: LONG_TTL_MS });
+    const after = Date.now();
+    const first = refreshedAtOf(await registry.getService("users"));
+    assert.ok(first >= before - CLOCK_SLACK_MS && first <= after + CLOCK_SLACK_MS, `refreshedAt ${first} is not between ${before} and ${after}`);
+    assert.equal(refreshedAtOf(await registry.listServices()), first);
+    let later = first;
+    await waitFor(
+      async () => {
+        await registry.register(users, { ttlMs: LONG_TTL_MS });
+        later = refreshedAtOf(await registry.getService("users"));
+        return later > first;
+      },
+      WAIT_MS,
+      "a refresh to move refreshedAt on",
+    );
+    // What a lookup adds is not registered back: a looked-up service registered again is stored as it was.
+    await registry.register((await registry.getService("users"))[0] as RegisteredService, { ttlMs: LONG_TTL_MS });
+    assert.deepEqual(withoutTimes(await registry.getService("users")), [users]);
   });
 
   it("registry - two nodes of one service are both listed", async (t) => {

@@ -12,6 +12,14 @@ export interface Node {
   /** `host:port` (or a transport-specific address) the node listens on. */
   readonly address: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * When the registry last stored this node's registration (its last register or refresh, the
+   * node's heartbeat), epoch milliseconds, by the clock of the store where it keeps one: a local
+   * record file's mtime, a NATS KV entry's created time. Filled in by lookups (`getService`,
+   * `listServices`) and absent where the store does not say; never written by `register`, which
+   * ignores it, so a node is registered exactly as before.
+   */
+  readonly refreshedAt?: number;
 }
 
 /** A service as registered and looked up: its name, version, endpoints and nodes. */

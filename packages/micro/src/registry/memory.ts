@@ -28,7 +28,8 @@ export class MemoryRegistry implements Registry {
 
   async register(service: RegisteredService, options: RegisterOptions): Promise<void> {
     checkRegistration(this.name, service);
-    for (const record of recordsOf(service, options.ttlMs)) {
+    const now = Date.now();
+    for (const record of recordsOf(service, options.ttlMs, now).map((r) => ({ ...r, storedAt: now }))) {
       const key = keyOf(record.service, record.node.id);
       const action = this.records.has(key) ? "update" : "create";
       this.records.set(key, record);

@@ -14,14 +14,20 @@ export interface NodeRecord {
   readonly node: Node;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
+  /**
+   * When the store last wrote the record, epoch milliseconds, as the store knows it (not part of
+   * the stored text): lookups give it to the node as `refreshedAt`.
+   */
+  readonly storedAt?: number;
 }
 
 export function recordsOf(service: RegisteredService, ttlMs: number, now = Date.now()): NodeRecord[] {
-  return service.nodes.map((node) => ({
+  return service.nodes.map(({ id, address, metadata }) => ({
     service: service.name,
     version: service.version,
     endpoints: service.endpoints,
-    node,
+    // A node looked up and registered again must not store the time it was last seen.
+    node: { id, address, metadata },
     expiresAt: now + ttlMs,
   }));
 }
@@ -37,7 +43,7 @@ export function servicesOf(records: Iterable<NodeRecord>, now = Date.now()): Reg
       s = { name: r.service, version: r.version, endpoints: r.endpoints, nodes: [] };
       byKey.set(key, s);
     }
-    s.nodes.push(r.node);
+    s.nodes.push(r.storedAt === undefined ? r.node : { ...r.node, refreshedAt: r.storedAt });
   }
   const out = [...byKey.values()];
   for (const s of out) s.nodes.sort((a, b) => a.id.localeCompare(b.id));

@@ -53,7 +53,7 @@ export class RoundRobinSelector implements Selector {
     const open = exclude?.size ? nodes.filter((n) => !exclude.has(n.id)) : nodes;
     if (open.length === 0) {
       // Made before any node was asked: local, so no circuit breaker counts it against the service.
-      throw unavailable(service, `service ${service} has no reachable node`, { local: true });
+      throw unavailable(service, `service ${service} has no reachable node`, { local: true, reason: "no_node" });
     }
     const others = open.length - 1;
     for (let i = 0; i < open.length; i++) {

@@ -8,7 +8,7 @@
  */
 import type { Account } from "../auth/index.js";
 import { type Codec, CodecError, NestingTooDeepError, jsonCodec } from "../codec/index.js";
-import { type Endpoint, type HandlerContext, type HandlerOf, type ServiceContract, endpointName, endpointsOf } from "../contract/index.js";
+import { type Endpoint, type HandlerOf, type ServiceContract, endpointName, endpointsOf } from "../contract/index.js";
 import {
   DependencyRejectedError,
   DependencyUnavailableError,
@@ -20,7 +20,7 @@ import {
   notFound,
   unavailable,
 } from "../errors/index.js";
-import type { Metadata } from "../metadata/index.js";
+import type { CallContext, Metadata } from "../metadata/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { type ValidateFunction, createAjv, describeValidationError } from "../validation/index.js";
 import type { HandlerWrapper, ServerCall } from "./middleware.js";
@@ -46,7 +46,7 @@ export interface ServerOptions {
 
 interface Route {
   readonly validate: ValidateFunction;
-  readonly invoke: (request: unknown, context: HandlerContext) => Promise<unknown>;
+  readonly invoke: (request: unknown, context: CallContext) => Promise<unknown>;
 }
 
 export class Server {
@@ -98,11 +98,11 @@ export class Server {
   };
 
   private async invoke(call: ServerCall): Promise<unknown> {
-    if (call.deadline <= Date.now()) throw gatewayTimeout(this.name, "the call's deadline passed before it started");
+    if (call.deadline <= Date.now()) throw gatewayTimeout(this.name, "the call's deadline passed before it started", { reason: "deadline_exceeded" });
     const route = this.routes.get(call.endpoint);
-    if (!route) throw notFound(this.name, `endpoint ${call.endpoint} not found on ${this.name}`);
+    if (!route) throw notFound(this.name, `endpoint ${call.endpoint} not found on ${this.name}`, { reason: "endpoint_not_found" });
     const request = this.decode(call.body);
-    if (!route.validate(request)) throw badRequest(this.name, describeValidationError(route.validate.errors, "request"));
+    if (!route.validate(request)) throw badRequest(this.name, describeValidationError(route.validate.errors, "request"), { reason: "invalid_request" });
     call.request = request;
     try {
       return await route.invoke(request, call);
@@ -116,8 +116,8 @@ export class Server {
     try {
       return this.codec.decode(body) ?? {};
     } catch (error) {
-      if (error instanceof NestingTooDeepError) throw badRequest(this.name, `request: nests deeper than ${error.maxDepth} levels`);
-      if (error instanceof CodecError) throw badRequest(this.name, "request: is not valid JSON");
+      if (error instanceof NestingTooDeepError) throw badRequest(this.name, `request: nests deeper than ${error.maxDepth} levels`, { reason: "nesting_too_deep" });
+      if (error instanceof CodecError) throw badRequest(this.name, "request: is not valid JSON", { reason: "invalid_json" });
       throw error;
     }
   }
@@ -126,14 +126,14 @@ export class Server {
     if (isMicroError(error)) return error;
     if (error instanceof DependencyUnavailableError) {
       this.options.onUnavailable?.(error, call);
-      return unavailable(this.name, `${error.dependency} unavailable`);
+      return unavailable(this.name, `${error.dependency} unavailable`, { reason: error.reason });
     }
     if (error instanceof DependencyRejectedError) {
       this.options.onRejected?.(error, call);
-      return new MicroError(this.name, error.status, error.detail);
+      return new MicroError(this.name, error.status, error.detail, { reason: error.reason });
     }
     this.options.onError?.(error, call);
-    return internal(this.name, "internal error");
+    return internal(this.name, "internal error", { reason: "internal_error" });
   }
 }
 
@@ -166,7 +166,7 @@ class IncomingCall implements ServerCall {
     if (this.controller === undefined) {
       const controller = (this.controller = new AbortController());
       const service = this.service;
-      this.timer = setTimeout(() => controller.abort(gatewayTimeout(service, "deadline exceeded")), Math.max(0, this.deadline - Date.now()));
+      this.timer = setTimeout(() => controller.abort(gatewayTimeout(service, "deadline exceeded", { reason: "deadline_exceeded" })), Math.max(0, this.deadline - Date.now()));
     }
     return this.controller.signal;
   }

@@ -3,11 +3,10 @@
  * for logging, metrics, tracing and auth checks.
  */
 import type { Account } from "../auth/index.js";
-import type { HandlerContext } from "../contract/index.js";
-import type { Metadata } from "../metadata/index.js";
+import type { CallContext, Metadata } from "../metadata/index.js";
 
 /** One call as it passes through the wrappers. */
-export interface ServerCall extends HandlerContext {
+export interface ServerCall extends CallContext {
   /** Writable for middleware: tracing puts its span's `traceparent` here for the handler. */
   metadata: Metadata;
   /** The encoded request body. */

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import { type HandlerContext, type HandlerOf, defineService } from "../contract/index.js";
+import { type HandlerOf, defineService } from "../contract/index.js";
+import type { CallContext } from "../metadata/index.js";
 import { DependencyRejectedError, DependencyUnavailableError, type WireError } from "../errors/index.js";
 import type { TransportRequest, TransportResponse } from "../transport/index.js";
 import { type HandlerWrapper, Server } from "./index.js";
@@ -44,7 +45,7 @@ function serverWith(handler: Partial<HandlerOf<typeof contract>> = {}): Server {
     async Echo(request) {
       return { text: request.text };
     },
-    async Wait(_request, context: HandlerContext) {
+    async Wait(_request, context: CallContext) {
       await new Promise<void>((resolve) => {
         if (context.signal.aborted) return resolve();
         context.signal.addEventListener("abort", () => resolve(), { once: true });
@@ -66,29 +67,26 @@ describe("server", () => {
 
   it("server - a missing field is a 400 naming it", async () => {
     const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", "{}")));
-    assert.equal(wire.code, 400);
-    assert.equal(wire.id, "test");
+    assert.deepEqual([wire.code, wire.id, wire.reason], [400, "test", "invalid_request"]);
     assert.match(wire.detail, /\btext\b/);
     assert.match(wire.detail, /required/);
   });
 
   it("server - a field of the wrong type is a 400 naming it", async () => {
     const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", '{"text":"hi","count":"three"}')));
-    assert.equal(wire.code, 400);
+    assert.deepEqual([wire.code, wire.reason], [400, "invalid_request"]);
     assert.equal(wire.detail, "count: must be an integer");
   });
 
   it("server - an unknown field is a 400 naming it", async () => {
     const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", '{"text":"hi","colour":"red"}')));
-    assert.equal(wire.code, 400);
+    assert.deepEqual([wire.code, wire.reason], [400, "invalid_request"]);
     assert.equal(wire.detail, "colour: is not a known field");
   });
 
   it("server - a malformed JSON body is a 400", async () => {
     const wire = wireOf(await serverWith().serve(requestOf("TestService.Echo", '{"text":')));
-    assert.equal(wire.code, 400);
-    assert.equal(wire.status, "Bad Request");
-    assert.match(wire.detail, /JSON/);
+    assert.deepEqual([wire.code, wire.status, wire.reason], [400, "Bad Request", "invalid_json"]);
   });
 
   it("server - a body nested deeper than 64 levels is a 400 saying so, without reaching the handler", async () => {
@@ -103,7 +101,7 @@ describe("server", () => {
     const deep = '{"a":'.repeat(4999) + "{}" + "}".repeat(4999);
     for (const body of [deep, `{"text":"x","n":${"[".repeat(64)}${"]".repeat(64)}}`]) {
       const wire = wireOf(await server.serve(requestOf("TestService.Echo", body)));
-      assert.deepEqual(wire, { id: "test", code: 400, detail: "request: nests deeper than 64 levels", status: "Bad Request" });
+      assert.deepEqual(wire, { id: "test", code: 400, detail: "request: nests deeper than 64 levels", status: "Bad Request", reason: "nesting_too_deep" });
     }
     // 64 levels in all are decoded, and then judged by the contract like any other request.
     const atLimit = wireOf(await server.serve(requestOf("TestService.Echo", `{"text":"x","n":${"[".repeat(63)}${"]".repeat(63)}}`)));
@@ -115,7 +113,7 @@ describe("server", () => {
     const response = await serverWith().serve(requestOf("TestService.Nope", "{}"));
     const wire = wireOf(response);
     assert.equal(response.code, 404);
-    assert.equal(wire.code, 404);
+    assert.deepEqual([wire.code, wire.reason], [404, "endpoint_not_found"]);
     assert.match(wire.detail, /TestService\.Nope/);
   });
 
@@ -168,7 +166,7 @@ describe("server", () => {
       },
     });
     const wire = wireOf(await server.serve(requestOf("TestService.Echo", '{"text":"hi"}')));
-    assert.deepEqual(wire, { id: "test", code: 500, detail: "internal error", status: "Internal Server Error" });
+    assert.deepEqual(wire, { id: "test", code: 500, detail: "internal error", status: "Internal Server Error", reason: "internal_error" });
     assert.equal(seen.length, 1);
     assert.match(String(seen[0]), /hunter2/);
   });
@@ -183,7 +181,7 @@ describe("server", () => {
     });
     const late = { ...requestOf("TestService.Echo", '{"text":"hi"}'), deadline: Date.now() - 1 };
     const wire = wireOf(await server.serve(late));
-    assert.deepEqual([wire.code, wire.id, wire.detail], [504, "test", "the call's deadline passed before it started"]);
+    assert.deepEqual([wire.code, wire.id, wire.reason], [504, "test", "deadline_exceeded"]);
     assert.equal(ran, 0);
   });
 
@@ -203,7 +201,7 @@ describe("server", () => {
       },
     });
     const wire = wireOf(await server.serve(requestOf("TestService.Echo", '{"text":"hi"}')));
-    assert.deepEqual([wire.code, wire.detail], [503, "database unavailable"]);
+    assert.deepEqual([wire.code, wire.detail, wire.reason], [503, "database unavailable", "dependency_unavailable"]);
     assert.deepEqual(codes, [503]);
   });
 
@@ -221,7 +219,7 @@ describe("server", () => {
     const response = await server.serve(requestOf("TestService.Echo", '{"text":"hi"}'));
     assert.equal(response.ok, false);
     assert.equal(response.code, 400);
-    assert.deepEqual(wireOf(response), { id: "test", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request" });
+    assert.deepEqual(wireOf(response), { id: "test", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request", reason: "value_not_storable" });
     assert.equal(rejected.length, 1);
     assert.equal(rejected[0]?.endpoint, "TestService.Echo");
     assert.equal(rejected[0]?.error.cause, cause);

@@ -197,7 +197,7 @@ describe("service", () => {
     const client = service.client([echo] as const);
     const error = await client.call("echo", "EchoService.Say", { text: "x" }, { metadata: { "request-id": "req-7" } }).catch((e: unknown) => e);
     assert.ok(error instanceof MicroError);
-    assert.deepEqual(error.toJSON(), { id: "echo", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request" });
+    assert.deepEqual(error.toJSON(), { id: "echo", code: 400, detail: "a text value contains a character that cannot be stored", status: "Bad Request", reason: "value_not_storable" });
     const logged = lines.find((line) => line.endpoint === "EchoService.Say");
     assert.ok(logged, JSON.stringify(lines));
     assert.deepEqual([logged.level, logged.code, logged.requestId], [40, 400, "req-7"]);

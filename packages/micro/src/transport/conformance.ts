@@ -145,7 +145,7 @@ function roundTripTests(create: TransportFactory): void {
   });
 
   it("transport - an error response arrives with ok false, its code and its body", async (t) => {
-    const wire = Buffer.from(JSON.stringify({ id: "users", code: 404, detail: "user 42 not found", status: "Not Found" }));
+    const wire = Buffer.from(JSON.stringify({ id: "users", code: 404, detail: "user 42 not found", status: "Not Found", reason: "user_not_found" }));
     const { client, listener } = await harness(t, create, async () => ({ ok: false, code: 404, body: wire }));
     const response = await client.request(listener.address, requestOf("{}"));
     assert.equal(response.ok, false);
@@ -271,7 +271,7 @@ function limitTests(create: TransportFactory): void {
       const response = await client.request(listener.address, requestOf(Buffer.alloc(size, 0x61)));
       assert.deepEqual([response.ok, response.code], [false, 413], `size ${size}`);
       const wire = JSON.parse(Buffer.from(response.body).toString()) as Record<string, unknown>;
-      assert.deepEqual([wire.code, wire.status, wire.detail], [413, "Payload Too Large", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`]);
+      assert.deepEqual([wire.code, wire.status, wire.detail, wire.reason], [413, "Payload Too Large", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`, "body_too_large"]);
     }
     const exact = await client.request(listener.address, requestOf(Buffer.alloc(MAX_MESSAGE_BYTES, 0x62)));
     assert.deepEqual([exact.ok, exact.body.byteLength], [true, MAX_MESSAGE_BYTES]);
@@ -284,7 +284,7 @@ function limitTests(create: TransportFactory): void {
     });
     const response = await client.request(listener.address, requestOf("{}"));
     assert.deepEqual([response.ok, response.code], [false, 500]);
-    assert.deepEqual(JSON.parse(Buffer.from(response.body).toString()), { id: "transport", code: 500, detail: "internal error", status: "Internal Server Error" });
+    assert.deepEqual(JSON.parse(Buffer.from(response.body).toString()), { id: "transport", code: 500, detail: "internal error", status: "Internal Server Error", reason: "internal_error" });
   });
 
   it("transport - something that is not a call is a 400 wire error, where the transport can answer it", async (t) => {
@@ -292,7 +292,7 @@ function limitTests(create: TransportFactory): void {
     if (under.notACall === undefined) return;
     const { code, body } = await under.notACall(listener.address);
     assert.equal(code, 400);
-    assert.deepEqual(body, { id: "transport", code: 400, detail: "not an RPC request", status: "Bad Request" });
+    assert.deepEqual(body, { id: "transport", code: 400, detail: "not an RPC request", status: "Bad Request", reason: "protocol_error" });
   });
 
   it("transport - a call whose connection is lost after it was delivered rejects with ConnectionLostError", async (t) => {

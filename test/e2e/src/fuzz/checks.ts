@@ -1,12 +1,13 @@
 /**
  * The properties every answer must have, whatever was sent: an answer at all, no 5xx, the
- * error shape `{id, code, detail, status}` with `code` equal to the HTTP status on every
+ * error shape `{id, code, detail, status}` (and maybe `reason`) with `code` equal to the HTTP status on every
  * non-2xx, an `x-request-id` (the client's own when it sent a sane one), no leak, and a 405 with
  * `Allow` rather than a 404 for a wrong method on a route's path.
  *
  * Each violation carries a signature that groups the same fault across requests (status, error
  * id, detail with digits blanked), so a run reports each fault once with its count.
  */
+import { isReason } from "@gw/micro";
 import { findLeaks } from "./leaks.js";
 import { type FuzzRequest, PARSER_METHODS } from "./request.js";
 import type { Answer } from "./send.js";
@@ -53,11 +54,13 @@ export function shapeProblem(answer: Answer): string | undefined {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return "body is not a JSON object";
   const b = body as Record<string, unknown>;
   const keys = Object.keys(b).sort().join(",");
-  if (keys !== "code,detail,id,status") {
+  // `reason` is optional: an error may come without one.
+  if (keys !== "code,detail,id,status" && keys !== "code,detail,id,reason,status") {
     const code = typeof b.code === "string" ? ` (code ${b.code})` : "";
-    return `keys {${keys}} instead of {id,code,detail,status}${code}`;
+    return `keys {${keys}} instead of {id,code,detail,status} and maybe reason${code}`;
   }
   if (typeof b.id !== "string" || typeof b.detail !== "string" || typeof b.status !== "string" || typeof b.code !== "number") return "a field of the wrong type";
+  if ("reason" in b && !isReason(b.reason)) return "a reason that is not a snake_case word";
   if (b.code !== answer.status) return `code ${String(b.code)} differs from the HTTP status`;
   return undefined;
 }

@@ -104,6 +104,10 @@ describe("fuzz parts - checks", () => {
   test("fuzz checks - the error shape is exactly {id, code, detail, status} with code equal to the status", () => {
     const answer = (status: number, text: string) => ({ status, headers: {}, text });
     assert.equal(shapeProblem(answer(400, '{"id":"gateway","code":400,"detail":"id: x","status":"Bad Request"}')), undefined);
+    assert.equal(shapeProblem(answer(400, '{"id":"gateway","code":400,"detail":"id: x","status":"Bad Request","reason":"invalid_request"}')), undefined);
+    assert.match(shapeProblem(answer(400, '{"id":"gateway","code":400,"detail":"x","status":"Bad Request","reason":42}')) ?? "", /reason/);
+    assert.match(shapeProblem(answer(400, '{"id":"gateway","code":400,"detail":"x","status":"Bad Request","reason":"Bad Input"}')) ?? "", /reason/);
+    assert.match(shapeProblem(answer(400, '{"id":"gateway","code":400,"detail":"x","status":"Bad Request","why":"x"}')) ?? "", /keys/);
     assert.match(shapeProblem(answer(431, '{"error":"x","message":"y","statusCode":431}')) ?? "", /keys/);
     assert.match(shapeProblem(answer(431, '{"id":"gateway","code":400,"detail":"x","status":"Bad Request"}')) ?? "", /differs/);
     assert.equal(shapeProblem(answer(400, "")), "empty body");

@@ -131,7 +131,7 @@ export class NatsRegistry implements Registry {
     return this.guard(what, async (bucket) => {
       const { live, expired } = await readRecords(bucket, filter, now);
       if (expired.length > 0) void deleteExpired(bucket, expired);
-      return servicesOf(live.map((s) => s.record), now);
+      return servicesOf(live.map((s) => ({ ...s.record, storedAt: s.storedAt })), now);
     });
   }
 

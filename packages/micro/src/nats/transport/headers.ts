@@ -49,7 +49,7 @@ export function callFields(request: TransportRequest): Fields {
 export function readCall(fields: Fields, body: Uint8Array): TransportRequest {
   const service = fields[SERVICE_HEADER];
   const endpoint = fields[ENDPOINT_HEADER];
-  if (!service || !endpoint) throw badRequest("transport", "not an RPC request");
+  if (!service || !endpoint) throw badRequest("transport", "not an RPC request", { reason: "protocol_error" });
   const sent = Number(fields[DEADLINE_HEADER]);
   return {
     service,

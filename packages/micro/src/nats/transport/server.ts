@@ -87,7 +87,7 @@ class NodeServer {
       response = await this.handler(readCall(fields, this.body(msg, fields)));
     } catch (error) {
       // readCall and body reject bad calls with wire errors; anything else is ours, hence a 500.
-      const wire = isMicroError(error) ? error : internal("transport", "internal error");
+      const wire = isMicroError(error) ? error : internal("transport", "internal error", { reason: "internal_error" });
       response = { ok: false, code: wire.code, body: Buffer.from(JSON.stringify(wire)) };
     }
     this.reply(msg, response);
@@ -99,7 +99,7 @@ class NodeServer {
     if (parts === undefined) return msg.data;
     const body = this.uploads.complete(fields[CALL_HEADER] ?? "", Number(parts), msg.data);
     if (body === "too large") throw tooLarge();
-    if (body === "incomplete") throw badRequest("transport", "incomplete upload: parts missing or out of order");
+    if (body === "incomplete") throw badRequest("transport", "incomplete upload: parts missing or out of order", { reason: "protocol_error" });
     return body;
   }
 
@@ -115,7 +115,7 @@ class NodeServer {
   private fetch(msg: Msg, fields: Fields): void {
     const part = this.downloads.fetch(fields[CALL_HEADER] ?? "", Number(fields[FETCH_HEADER]));
     if (part) return this.send(msg, part, {});
-    const wire = badRequest("transport", "no such reply part");
+    const wire = badRequest("transport", "no such reply part", { reason: "protocol_error" });
     this.send(msg, Buffer.from(JSON.stringify(wire)), { [ERROR_HEADER]: "1", [CODE_HEADER]: String(wire.code) });
   }
 
@@ -142,7 +142,7 @@ class NodeServer {
 
 /** What HTTP answers too: an out-of-order part is only ever seen from a broken peer, and answered the same. */
 function tooLarge(): MicroError {
-  return payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`);
+  return payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`, { reason: "body_too_large" });
 }
 
 function sleep(ms: number): Promise<void> {

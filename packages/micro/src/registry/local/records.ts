@@ -85,16 +85,33 @@ async function readEntry(folder: string, service: string, file: string, now: num
     if (file.startsWith(".tmp-")) await removeIfStale(path, now);
     return undefined;
   }
-  const text = await fsp.readFile(path, "utf8").catch(() => undefined);
-  if (text === undefined) return undefined;
-  const record = parseRecord(text, service, nodeId);
+  const read = await readWithTime(path);
+  if (read === undefined) return undefined;
+  const record = parseRecord(read.text, service, nodeId);
   if (!record) {
     await removeIfStale(path, now);
     return undefined;
   }
-  if (record.expiresAt > now) return record;
+  if (record.expiresAt > now) return { ...record, storedAt: read.mtimeMs };
   await removeIfExpired(path, service, nodeId, now);
   return undefined;
+}
+
+/**
+ * The text and the mtime of one file, from one open: a writer renames a new file over the path,
+ * so reading and stat-ing the path apart could pair one file's text with another's time.
+ */
+async function readWithTime(path: string): Promise<{ text: string; mtimeMs: number } | undefined> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(path, "r");
+    const [text, stat] = await Promise.all([handle.readFile("utf8"), handle.stat()]);
+    return { text, mtimeMs: Math.floor(stat.mtimeMs) };
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }
 
 async function listFolder(folder: string): Promise<string[]> {

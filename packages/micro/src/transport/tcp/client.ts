@@ -89,6 +89,6 @@ export class TcpTransportClient implements TransportClient {
 }
 
 function tooLarge(detail: string): TransportResponse {
-  const wire = payloadTooLarge("transport", detail);
+  const wire = payloadTooLarge("transport", detail, { reason: "body_too_large" });
   return { ok: false, code: wire.code, body: Buffer.from(JSON.stringify(wire)) };
 }

@@ -19,11 +19,11 @@ export function wireError(error: { code: number }): TransportResponse {
 }
 
 /** The answer to a request that crossed our GOAWAY: not run, so the caller may send it elsewhere. */
-const SHUTTING_DOWN = wireError(unavailable("transport", "node is shutting down"));
-const TOO_LARGE = wireError(payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`));
-const INTERNAL = wireError(internal("transport", "internal error"));
+const SHUTTING_DOWN = wireError(unavailable("transport", "node is shutting down", { reason: "shutting_down" }));
+const TOO_LARGE = wireError(payloadTooLarge("transport", `RPC body exceeds ${MAX_MESSAGE_BYTES} bytes`, { reason: "body_too_large" }));
+const INTERNAL = wireError(internal("transport", "internal error", { reason: "internal_error" }));
 /** A response the frame limit cannot carry: the caller gets this instead of a frame it would refuse. */
-const RESPONSE_TOO_LARGE = wireError(internal("transport", `response body exceeds ${MAX_MESSAGE_BYTES} bytes`));
+const RESPONSE_TOO_LARGE = wireError(internal("transport", `response body exceeds ${MAX_MESSAGE_BYTES} bytes`, { reason: "response_too_large" }));
 
 export class ServerConnection implements FrameSink {
   private readonly writer: FrameWriter;
