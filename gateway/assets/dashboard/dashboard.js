@@ -80,7 +80,7 @@ function setStatus(text, status) {
 function render(state) {
   setStatus(state.readiness.status === "ok" ? "ready" : state.readiness.status === "degraded" ? "degraded" : "not ready", state.readiness.status);
   $("updated").textContent = `updated ${new Date(state.at).toLocaleTimeString()}`;
-  renderServices(state.services);
+  renderServices(state.services, state);
   renderReadiness(state.readiness);
   renderBreakers(state.services);
   renderRoutes(state.routes);
@@ -92,7 +92,7 @@ function render(state) {
 /** name → {element, fingerprint of its endpoints}: kept across readings. */
 const cards = new Map();
 
-function renderServices(services) {
+function renderServices(services, state) {
   const container = $("services");
   if (cards.size === 0) container.replaceChildren();
   const names = new Set(services.map((s) => s.name));
@@ -110,7 +110,7 @@ function renderServices(services) {
     }
     // Appending an element already in place moves it: the cards follow the state's order.
     container.append(card.element);
-    updateCard(card, service);
+    updateCard(card, service, state);
   }
   if (services.length === 0) container.replaceChildren(h("p", { class: "muted" }, "No service is registered."));
 }
@@ -123,7 +123,7 @@ function newCard(service) {
   return { element, summary, nodes, endpoints, fingerprint: undefined };
 }
 
-function updateCard(card, service) {
+function updateCard(card, service, state) {
   const count = service.nodes.length;
   card.element.dataset.nodes = String(count);
   card.summary.replaceChildren(
@@ -138,7 +138,7 @@ function updateCard(card, service) {
       : h(
           "table",
           {},
-          h("thead", {}, h("tr", {}, h("th", {}, "node"), h("th", {}, "address"), h("th", {}, "version"), h("th", {}, "transport"), h("th", {}, "admin"))),
+          h("thead", {}, h("tr", {}, h("th", {}, "node"), h("th", {}, "address"), h("th", {}, "version"), h("th", {}, "transport"), h("th", {}, "admin"), h("th", { class: "num", title: "since its registration was last stored" }, "heartbeat"))),
           h(
             "tbody",
             {},
@@ -151,6 +151,7 @@ function updateCard(card, service) {
                 h("td", {}, node.version),
                 h("td", {}, node.metadata.transport ?? ""),
                 h("td", { class: "mono" }, node.metadata.admin ?? ""),
+                h("td", { class: "num" }, node.refreshedAt === undefined ? "" : `${Math.max(0, Math.round((state.at - node.refreshedAt) / 1000))} s ago`),
               ),
             ),
           ),

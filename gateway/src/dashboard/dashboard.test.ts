@@ -101,6 +101,8 @@ describe("dashboard", () => {
     const users = s.services.find((x) => x.name === "users")!;
     assert.deepEqual(users.nodes.map((n) => n.id), ["users-test"]);
     assert.equal(users.nodes[0]?.metadata.transport, "http");
+    // The memory registry stores a registration's time: the node's heartbeat.
+    assert.ok(typeof users.nodes[0]?.refreshedAt === "number" && users.nodes[0].refreshedAt <= s.at, JSON.stringify(users.nodes[0]));
     const get = users.endpoints.find((e) => e.name === "UsersService.Get");
     assert.deepEqual(get?.request.required, ["id"]);
     assert.ok(get?.metadata.http?.some((b) => b.path === "/users/{id}"));

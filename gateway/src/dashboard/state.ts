@@ -15,6 +15,8 @@ export interface NodeView {
   readonly version: string;
   /** What the node registered besides its address: `transport`, `admin` (its /health, /ready, /metrics). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** When its registration was last stored (its heartbeat), epoch ms, where the registry says. */
+  readonly refreshedAt: number | undefined;
 }
 
 export interface ServiceView {
@@ -56,7 +58,7 @@ export async function dashboardState(sources: StateSources): Promise<DashboardSt
   const nodes = new Map<string, NodeView[]>();
   for (const service of registered) {
     const list = nodes.get(service.name) ?? [];
-    for (const node of service.nodes) list.push({ id: node.id, address: node.address, version: service.version, metadata: node.metadata });
+    for (const node of service.nodes) list.push({ id: node.id, address: node.address, version: service.version, metadata: node.metadata, refreshedAt: node.refreshedAt });
     nodes.set(service.name, list);
   }
   // A service the catalog knows stays listed when its last node goes: its routes answer 503.
