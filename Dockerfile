@@ -66,6 +66,8 @@ COPY --from=build /app/services/products/dist services/products/dist
 COPY --from=build /app/services/users/dist services/users/dist
 # end generated dist
 COPY --from=build /app/gateway/dist gateway/dist
+# The dashboard's page, script and style, read at start through new URL("../../assets/dashboard/", import.meta.url).
+COPY gateway/assets gateway/assets
 # Read at start through new URL("../migrations/", import.meta.url), so beside dist/ as in the repo.
 # begin generated assets (npm run deploy:generate)
 COPY services/orders/migrations services/orders/migrations

@@ -123,7 +123,7 @@ class Supervisor {
     if (!gateway) return this.finishStart(`started ${[...this.children.keys()].join(", ")}`);
     void whenReady(gateway, () => this.stopping).then((ready) => {
       const url = this.gatewayUrl;
-      if (ready) this.finishStart(`ready in ${((Date.now() - this.started) / 1000).toFixed(1)} s: ${url}  (try: curl ${url}/users?id=1)`);
+      if (ready) this.finishStart(`ready in ${((Date.now() - this.started) / 1000).toFixed(1)} s: ${url}  (try: curl ${url}/users?id=1; dashboard: ${url}/dashboard)`);
     });
   }
 

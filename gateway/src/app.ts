@@ -16,13 +16,14 @@ import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
 import { type AuthConfig, auth } from "./auth/index.js";
 import { type RateLimitOptions, rateLimit } from "./ratelimit/index.js";
 import { observability, requestTraceId } from "./observability.js";
-import { healthRoutes } from "./routes/health.js";
+import { type Readiness, healthRoutes } from "./routes/health.js";
 import { rpcRoutes } from "./routes/rpc.js";
 import { answerUnrouted, routedByGateway } from "./routing.js";
 import { LiveCatalog } from "./catalog/live-catalog.js";
 import { findCatalogRoutes, routeLabel, serveCatalog } from "./catalog/serve.js";
 import { apiDocs } from "./openapi/plugin.js";
 import { mcpEndpoint } from "./mcp/index.js";
+import { dashboard } from "./dashboard/index.js";
 
 /** Request bodies are limited to 1 MiB, as the contract says. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -37,6 +38,11 @@ export interface GatewayOptions extends GatewayDeps {
   readonly logger: FastifyBaseLogger;
   /** Prometheus instruments and `/metrics`; absent: neither (tracing still runs). */
   readonly metrics?: Metrics | undefined;
+  /**
+   * Where the client's circuit breakers record their state, for the dashboard, when `metrics` is
+   * absent (the program's metrics exist even when it serves no `/metrics`).
+   */
+  readonly breakerMetrics?: Metrics | undefined;
   /** Per-caller rate limiting (gateway/src/ratelimit); absent or `enabled: false`: none. */
   readonly rateLimit?: RateLimitOptions;
   /** Bearer JWT authentication and the catalog's rules (gateway/src/auth); absent or `enabled: false`: none. */
@@ -100,16 +106,18 @@ export function buildGateway(options: GatewayOptions): App {
   if (options.rateLimit !== undefined) app.register(rateLimit(options.rateLimit));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => answerUnrouted(app, catalog, request, reply));
-  healthRoutes(app, options, {
+  const readiness: Readiness = {
     expect: options.expect ?? [],
     problems: () => catalog.table.problems,
     known: () => catalog.services,
     resync: () => catalog.resync(),
-  });
+  };
+  healthRoutes(app, options, readiness);
   rpcRoutes(app, options, () => catalog.services);
   // A new table is a new array, so the document is built once per catalog change.
   apiDocs(app, { routes: () => catalog.table.routes, title: API_TITLE, version: API_VERSION, auth: options.auth?.enabled === true });
   mcpEndpoint(app, { client: options.client, registry: options.registry, catalogs: () => catalog.endpoints, auth: options.auth?.enabled === true, name: API_TITLE, version: API_VERSION });
+  dashboard(app, { catalog, registry: options.registry, readiness, metrics: options.breakerMetrics ?? options.metrics });
   serveCatalog(app, options.client, catalog);
   app.addHook("onReady", () => catalog.start());
   app.addHook("onClose", (_app, done) => {

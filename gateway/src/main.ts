@@ -28,6 +28,7 @@ const app = buildGateway({
   registry: program.lookup,
   logger,
   metrics: program.config.metrics ? metrics : undefined,
+  breakerMetrics: metrics,
   rateLimit: config.rateLimit,
   auth: config.auth,
   expect: config.expect,

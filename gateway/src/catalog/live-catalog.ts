@@ -52,6 +52,11 @@ export class LiveCatalog {
     return this.catalogs;
   }
 
+  /** The endpoints `service` last registered, or undefined for a service the catalog never read. */
+  endpointsOf(service: string): readonly Endpoint[] | undefined {
+    return this.catalogs.get(service);
+  }
+
   /** Calls `listener` with each new table. */
   onChange(listener: (table: RouteTable) => void): () => void {
     this.listeners.add(listener);

@@ -72,7 +72,8 @@ window.addEventListener("load", function () {
 });
 `;
 
-interface Asset {
+/** A file served from memory, with its entity tag (the dashboard serves its files the same way). */
+export interface Asset {
   readonly type: string;
   readonly body: Buffer;
   readonly gzipped: Buffer | undefined;
@@ -149,7 +150,7 @@ async function loadAsset(path: string, type: string): Promise<Asset> {
   return makeAsset(body, type, COMPRESSIBLE.has(type) ? await gzipAsync(body, { level: 9 }) : undefined);
 }
 
-function makeAsset(body: Buffer, type: string, gzipped: Buffer | undefined): Asset {
+export function makeAsset(body: Buffer, type: string, gzipped: Buffer | undefined): Asset {
   return { type, body, gzipped, etag: etagOf(body) };
 }
 
@@ -157,7 +158,8 @@ function etagOf(body: Buffer): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheControl: string): FastifyReply {
+/** Sends `asset`, or 304 when the client holds it already. */
+export function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheControl: string): FastifyReply {
   void reply.header("cache-control", cacheControl).header("etag", asset.etag).header("x-content-type-options", "nosniff");
   if (asset.gzipped !== undefined) void reply.header("vary", "accept-encoding");
   if (matches(request.headers["if-none-match"], asset.etag)) return reply.code(304).send();

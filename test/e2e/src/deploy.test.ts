@@ -161,6 +161,6 @@ test("deploy - the Dockerfile is multi-stage, and its final stage runs as non-ro
 
 test("deploy - every path the Dockerfile copies from the build context exists and passes .dockerignore", () => checkCopies());
 
-test("deploy - the image gets every workspace's package.json, each program's dist and each service's migrations and seeds", () => checkImageContents());
+test("deploy - the image gets every workspace's package.json, each program's dist, the dashboard's files and each service's migrations and seeds", () => checkImageContents());
 
 test("deploy - the entry script knows each program's main and refuses an unknown PROGRAM with one line", () => checkEntrypoint());

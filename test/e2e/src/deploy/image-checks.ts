@@ -51,7 +51,7 @@ export function checkCopies(): void {
   }
 }
 
-/** deploy - the image gets every workspace's package.json, each program's dist and each service's migrations and seeds */
+/** deploy - the image gets every workspace's package.json, each program's dist, the dashboard's files and each service's migrations and seeds */
 export function checkImageContents(): void {
   // services/* stands for every service the folders hold.
   const workspaces = list(obj(JSON.parse(readText("package.json")), "package.json")["workspaces"], "workspaces")
@@ -64,6 +64,7 @@ export function checkImageContents(): void {
   const inImage = new Set(runtime.flatMap((c) => c.sources.map((s) => s.replace(/^\/app\//, ""))));
   // test/e2e and bench measure the programs and cli is a developer's tool: none is part of what the image runs.
   for (const workspace of workspaces.filter((w) => w !== "test/e2e" && w !== "bench" && w !== "cli")) assert.ok(inImage.has(`${workspace}/dist`), `${workspace}/dist`);
+  assert.ok(inImage.has("gateway/assets"), "gateway/assets, the dashboard's files, read at start");
   for (const backend of BACKENDS) {
     for (const folder of ["migrations", "seeds"]) {
       const path = `services/${backend}/${folder}`;
