@@ -45,7 +45,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<LightMy
 function assertNotFound(status: number, contentType: unknown, body: string, path: string): void {
   assert.equal(status, 404, `${path}: ${body}`);
   assert.match(String(contentType), /^application\/json/);
-  assert.deepEqual(JSON.parse(body), { id: "gateway", code: 404, detail: `no route for GET ${path}`, status: "Not Found" });
+  assert.deepEqual(JSON.parse(body), { id: "gateway", code: 404, detail: `no route for GET ${path}`, status: "Not Found", reason: "route_not_found" });
 }
 
 /**

@@ -129,7 +129,7 @@ export function apiDocs(app: App, options: ApiDocsOptions): void {
       return send(request, reply, await asset(file, ASSETS[file]!), IMMUTABLE);
     }
     const path = request.url.split("?")[0] ?? DOCS_PATH;
-    return reply.code(404).send(notFound(GATEWAY_ID, `no route for ${request.method} ${path}`).toJSON());
+    return reply.code(404).send(notFound(GATEWAY_ID, `no route for ${request.method} ${path}`, { reason: "route_not_found" }).toJSON());
   });
 }
 
