@@ -99,6 +99,18 @@ function reasonOf(error: ErrorObject): string {
       const format = String(params.format);
       return NUMERIC_FORMATS[format]?.says ?? (format === "email" ? "must be a valid email address" : `must be a valid ${format}`);
     }
+    case "minimum":
+      return `must be at least ${String(params.limit)}`;
+    case "maximum":
+      return `must be at most ${String(params.limit)}`;
+    case "exclusiveMinimum":
+      return `must be greater than ${String(params.limit)}`;
+    case "exclusiveMaximum":
+      return `must be less than ${String(params.limit)}`;
+    case "minLength":
+      return `must be at least ${String(params.limit)} character${params.limit === 1 ? "" : "s"} long`;
+    case "maxLength":
+      return `must be at most ${String(params.limit)} characters long`;
     case "maxDecimals":
       return "must have at most two decimals";
     case "minProperties":
