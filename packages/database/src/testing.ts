@@ -8,8 +8,9 @@
  * The server is `TEST_DATABASE_URL`, by default the local trust-auth superuser.
  *
  * A service's tests run one behaviour suite per `DatabaseKind` (`pgliteKind`, `postgresKind`), so
- * both drivers are held to the same answers; `suiteDatabase` gives such a suite its one migrated
- * and seeded database and removes it afterwards.
+ * both drivers are held to the same answers; `freshDatabases` gives each test of such a suite a
+ * migrated and seeded database of its own (a copy of one prepared once), so no test sees another's
+ * rows; `suiteDatabase` gives a whole suite one database instead.
  */
 
 import { randomBytes } from "node:crypto";
@@ -54,10 +55,10 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-/** Creates an empty database `test_<random>` on the test server. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** Creates a database `test_<random>` on the test server: empty, or a copy of database `template`. */
+export async function createTestDatabase(template?: string): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
+  await admin(template === undefined ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(testDatabaseUrl());
   url.pathname = `/${name}`;
   return {
@@ -84,6 +85,12 @@ export interface DatabaseKind {
   guard(t: Pick<TestContext, "skip">): Promise<boolean>;
   /** A new empty database; the caller closes it before `cleanup`. */
   open(): Promise<Database>;
+  /**
+   * Prepares one database with `prepare` and closes it; each call of the function it resolves is a
+   * new database holding what `prepare` left (the PGlite folder copied, or PostgreSQL's `CREATE
+   * DATABASE … TEMPLATE`), far cheaper than preparing it again. The caller closes each copy.
+   */
+  copies(prepare: (db: Database) => Promise<void>): Promise<() => Promise<Database>>;
   /** Removes every database `open` made. */
   cleanup(): Promise<void>;
 }
@@ -95,16 +102,31 @@ export interface DatabaseKind {
 export function pgliteKind(): DatabaseKind {
   let made: Promise<{ root: string; template: string }> | undefined;
   let copies = 0;
+  const copyOf = async (source: string, root: string): Promise<Database & { dataDir: string }> => {
+    const dir = join(root, `db-${++copies}`);
+    await cp(source, dir, { recursive: true });
+    const { openPglite } = await import("./pglite/index.js");
+    return Object.assign(await openPglite(dir), { dataDir: dir });
+  };
   return {
     name: "pglite",
     guard: async () => true,
     async open() {
       made ??= initialiseTemplate();
       const { root, template } = await made;
-      const dir = join(root, `db-${++copies}`);
-      await cp(template, dir, { recursive: true });
-      const { openPglite } = await import("./pglite/index.js");
-      return openPglite(dir);
+      return copyOf(template, root);
+    },
+    async copies(prepare) {
+      made ??= initialiseTemplate();
+      const { root, template } = await made;
+      const prepared = await copyOf(template, root);
+      const dir = prepared.dataDir;
+      try {
+        await prepare(prepared);
+      } finally {
+        await prepared.close();
+      }
+      return () => copyOf(dir, root);
     },
     async cleanup() {
       const done = await made?.catch(() => undefined);
@@ -124,6 +146,23 @@ export function postgresKind(): DatabaseKind {
       drops.push(target.drop);
       const { openPostgres } = await import("./postgres/index.js");
       return openPostgres(target.url);
+    },
+    async copies(prepare) {
+      const template = await createTestDatabase();
+      drops.push(template.drop);
+      const { openPostgres } = await import("./postgres/index.js");
+      const prepared = await openPostgres(template.url);
+      try {
+        await prepare(prepared);
+      } finally {
+        // A template must have no session open when it is copied.
+        await prepared.close();
+      }
+      return async () => {
+        const copy = await createTestDatabase(template.name);
+        drops.push(copy.drop);
+        return openPostgres(copy.url);
+      };
     },
     async cleanup() {
       await Promise.all(drops.map((drop) => drop()));
@@ -172,6 +211,41 @@ export function suiteDatabase<F>(
       return build({ db, seed: await migrateAndSeed(db, files.migrations, files.seed) });
     })();
     return fixture;
+  };
+}
+
+/**
+ * A database of `kind` for each test, migrated and seeded from `files` as the program would at
+ * start: the first call prepares one and every call (the first included) gets a copy of it, closed
+ * after the test, so a test sees the seed and its own writes and nothing of its neighbours'.
+ * Resolves undefined when the test was skipped (the test should then return). Everything made is
+ * removed after the file, so call this where `after` applies (top level or a `describe`).
+ */
+export function freshDatabases(kind: DatabaseKind, files: SuiteFiles): (t: TestContext) => Promise<SuiteDatabase | undefined> {
+  let copies: Promise<{ copy: () => Promise<Database>; seed: string }> | undefined;
+  const open = new Set<Database>();
+  after(async () => {
+    await copies?.catch(() => undefined); // a failed preparation failed its tests already
+    await Promise.all([...open].map((db) => db.close()));
+    await kind.cleanup();
+  });
+  return async (t) => {
+    if (!(await kind.guard(t))) return undefined;
+    copies ??= (async () => {
+      let seed = "";
+      const copy = await kind.copies(async (db) => {
+        seed = await migrateAndSeed(db, files.migrations, files.seed);
+      });
+      return { copy, seed };
+    })();
+    const { copy, seed } = await copies;
+    const db = await copy();
+    open.add(db);
+    t.after(async () => {
+      open.delete(db);
+      await db.close();
+    });
+    return { db, seed };
   };
 }
 
