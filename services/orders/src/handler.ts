@@ -74,8 +74,10 @@ export class OrdersService implements Api {
    * exactly as a missing one, so order ids cannot be probed for existence.
    */
   private async owned(id: number, context: HandlerContext): Promise<Order> {
+    // The caller first: without a credential the answer is 401 whether or not the order exists.
+    const actor = this.actor(context);
     const order = await this.store.get(id, context);
-    if (!order || !mayActFor(this.actor(context), order.user_id)) throw notFound(ID, `order ${id} not found`);
+    if (!order || !mayActFor(actor, order.user_id)) throw notFound(ID, `order ${id} not found`);
     return order;
   }
 

@@ -7,8 +7,8 @@
  * each on its own database of the suite's kind, are served by real `Server`s on HTTP sockets and
  * found through a `MemoryRegistry`, exactly as the orders program reaches them (see testing.ts).
  *
- * Each kind opens its databases once for the whole suite (a PGlite first start costs seconds), so
- * the tests run in order; the one that takes the users service down comes last.
+ * Each test gets databases and peers of its own (copies of ones prepared once per kind, since a
+ * PGlite first start costs seconds), so no test sees another's orders or a peer another took down.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -164,7 +164,6 @@ function rpcCases(kind: string, open: Open): void {
     assert.equal(await count(f.db), before);
   });
 
-  // Last: it takes the users service down for the rest of this kind's suite.
   test(`orders - with users unreachable Create passes the 503 through and inserts nothing (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
