@@ -10,7 +10,7 @@
  * A service's tests run one behaviour suite per `DatabaseKind` (`pgliteKind`, `postgresKind`), so
  * both drivers are held to the same answers; `freshDatabases` gives each test of such a suite a
  * migrated and seeded database of its own (a copy of one prepared once), so no test sees another's
- * rows; `suiteDatabase` gives a whole suite one database instead.
+ * rows.
  */
 
 import { randomBytes } from "node:crypto";
@@ -178,40 +178,11 @@ export interface SuiteFiles {
   readonly seed?: string | URL;
 }
 
-/** A suite's database once prepared. */
+/** A test's database, prepared. */
 export interface SuiteDatabase {
   readonly db: Database;
   /** The seed script's text ("" without one), so a test can check that seeding again adds nothing. */
   readonly seed: string;
-}
-
-/**
- * One database of `kind` for a whole suite, since a PGlite first start costs seconds: the suite's
- * tests share it, in order. The first call migrates and seeds it and hands it to `build` for the
- * suite's fixture; every call resolves that fixture, or undefined when the test was skipped (the
- * test should then return). The database is closed and removed after the suite, so call this
- * where `after` applies: at the top level of a test file or inside a `describe`.
- */
-export function suiteDatabase<F>(
-  kind: DatabaseKind,
-  files: SuiteFiles,
-  build: (prepared: SuiteDatabase) => F,
-): (t: Pick<TestContext, "skip">) => Promise<F | undefined> {
-  let db: Database | undefined;
-  let fixture: Promise<F> | undefined;
-  after(async () => {
-    await fixture?.catch(() => undefined); // a failed preparation failed its tests already
-    await db?.close();
-    await kind.cleanup();
-  });
-  return async (t) => {
-    if (!(await kind.guard(t))) return undefined;
-    fixture ??= (async () => {
-      db = await kind.open();
-      return build({ db, seed: await migrateAndSeed(db, files.migrations, files.seed) });
-    })();
-    return fixture;
-  };
 }
 
 /**
