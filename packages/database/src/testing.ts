@@ -13,10 +13,11 @@
  * rows.
  */
 
-import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, type TestContext } from "node:test";
 import pg from "pg";
 import type { Database } from "./index.js";
@@ -231,13 +232,43 @@ export async function migrateAndSeed(db: Database, migrations: string, seed?: st
   return sql;
 }
 
-/** Makes the directory `pgliteKind` copies: initialised by one open and close, in a temp root. */
+/** Makes the directory `pgliteKind` copies, in a temp root: a copy of the machine's shared template. */
 async function initialiseTemplate(): Promise<{ root: string; template: string }> {
+  const shared = await sharedPgliteTemplate();
   const root = await mkdtemp(join(tmpdir(), "pglite-test-"));
   const template = join(root, "template");
-  const { openPglite } = await import("./pglite/index.js");
-  await (await openPglite(template)).close();
+  await cp(shared, template, { recursive: true });
   return { root, template };
+}
+
+/**
+ * An initialised PGlite folder shared by every test process on this machine: initdb costs seconds
+ * of CPU, and each test file used to pay it, several at once when files run in parallel. The first
+ * process that needs it builds it aside and renames it into place (atomic, so no process copies a
+ * half-made one; a process that loses the race uses the winner's). Its name carries PGlite's
+ * version and a hash of the code that opens it, so a change to either makes a new one; it stays in
+ * the temp folder as a cache (about 40 MB).
+ */
+async function sharedPgliteTemplate(): Promise<string> {
+  const pgliteMain = fileURLToPath(import.meta.resolve("@electric-sql/pglite"));
+  const hash = createHash("sha256");
+  hash.update(await readFile(join(dirname(pgliteMain), "..", "package.json")));
+  for (const file of ["./pglite/index.js", "./pglite/initdb.js"]) hash.update(await readFile(new URL(file, import.meta.url)));
+  const shared = join(tmpdir(), `gw-pglite-template-${hash.digest("hex").slice(0, 16)}`);
+  const ready = () => stat(join(shared, "PG_VERSION")).then(() => true, () => false);
+  if (await ready()) return shared;
+  const building = await mkdtemp(join(tmpdir(), "gw-pglite-template-build-"));
+  try {
+    const data = join(building, "data");
+    const { openPglite } = await import("./pglite/index.js");
+    await (await openPglite(data)).close();
+    await rename(data, shared).catch(async (error: unknown) => {
+      if (!(await ready())) throw error;
+    });
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+  return shared;
 }
 
 /** Runs one statement on the administrative database with a client of its own. */
