@@ -7,8 +7,9 @@
  * each on its own database of the suite's kind, are served by real `Server`s on HTTP sockets and
  * found through a `MemoryRegistry`, exactly as the orders program reaches them (see testing.ts).
  *
- * Each test gets databases and peers of its own (copies of ones prepared once per kind, since a
- * PGlite first start costs seconds), so no test sees another's orders or a peer another took down.
+ * Each test gets an orders database of its own (a copy of one prepared once per kind, since a
+ * PGlite first start costs seconds) and peers started afresh, so no test sees another's orders or
+ * a peer another took down (see testing.ts).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -7,9 +7,9 @@
  * contracts only: the users and products packages are dev dependencies, for these tests.
  */
 import { fileURLToPath } from "node:url";
-import type { TestContext } from "node:test";
+import { after, type TestContext } from "node:test";
 import type { Database } from "@gw/database";
-import { type DatabaseKind, freshDatabases } from "@gw/database/testing";
+import { type DatabaseKind, freshDatabases, migrateAndSeed } from "@gw/database/testing";
 import { Client, type HandlerOf, MemoryRegistry, type RegisteredService, RoundRobinSelector, Server } from "@gw/micro";
 import { HttpTransport } from "@gw/micro/http";
 import { type orders, products, users } from "@gw/proto";
@@ -108,18 +108,31 @@ function peerFiles(pkg: string): { migrations: string; seed: URL } {
 }
 
 /**
- * For each test, three fresh databases (orders migrated; users and products migrated and seeded,
- * each a copy of one prepared once), the orders handler on the first, and the peers it calls on
- * the others, closed after the test: no test sees another's orders or a peer another took down.
+ * For each test, a fresh orders database (a copy of one migrated once), the orders handler on it,
+ * and the users and products services started afresh, closed after the test: no test sees another's
+ * orders or a peer another took down. The peers' databases (migrated and seeded) are opened once
+ * per suite: they only answer whether a user or product exists, and a copy each per test tripled
+ * the cost of every test for nothing the orders store could see.
  */
 export function suiteOf(kind: DatabaseKind): Open {
+  let peerDbs: Promise<Database[]> | undefined;
+  // Registered before freshDatabases' own hook, which removes what the kind made: hooks run in order.
+  after(async () => {
+    for (const db of (await peerDbs?.catch(() => undefined)) ?? []) await db.close();
+  });
   const ordersDbs = freshDatabases(kind, { migrations: MIGRATIONS });
-  const usersDbs = freshDatabases(kind, peerFiles("@gw/users"));
-  const productsDbs = freshDatabases(kind, peerFiles("@gw/products"));
+  const peerDb = async (pkg: string): Promise<Database> => {
+    const db = await kind.open();
+    const files = peerFiles(pkg);
+    await migrateAndSeed(db, files.migrations, files.seed);
+    return db;
+  };
   return async (t) => {
-    const [ordersDb, usersDb, productsDb] = await Promise.all([ordersDbs(t), usersDbs(t), productsDbs(t)]);
-    if (!ordersDb || !usersDb || !productsDb) return undefined;
-    const peers = await startPeers(usersDb.db, productsDb.db);
+    const ordersDb = await ordersDbs(t);
+    if (!ordersDb) return undefined;
+    peerDbs ??= Promise.all([peerDb("@gw/users"), peerDb("@gw/products")]);
+    const [usersDb, productsDb] = (await peerDbs) as [Database, Database];
+    const peers = await startPeers(usersDb, productsDb);
     t.after(() => peers.close());
     const store = new OrderStore(ordersDb.db);
     return { db: ordersDb.db, store, handler: new OrdersService(store, peers.client, { authEnabled: false }), peers };
