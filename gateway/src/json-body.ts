@@ -10,6 +10,9 @@ import type { App } from "./context.js";
 import { GATEWAY_ID } from "./errors.js";
 
 export function jsonBodies(app: App): void {
+  // Fastify also parses text/plain by default, into a string: a JSON body sent as text/plain then
+  // failed validation ("body: must be an object") instead of being refused as a wrong type (415).
+  app.removeContentTypeParser("text/plain");
   const parse = app.getDefaultJsonParser("error", "error");
   // Bytes, not a string: the depth check reads bytes, and decoding once here costs what
   // Fastify's own string mode would.

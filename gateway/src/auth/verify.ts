@@ -28,8 +28,14 @@ export type Verifier = (token: string) => Promise<Verification>;
 
 type Enabled = Extract<AuthConfig, { enabled: true }>;
 
+export interface VerifierOptions {
+  /** The clock `exp`, `nbf` and the lifetime are checked against, epoch ms; tests pass a manual one. @default Date.now */
+  readonly now?: () => number;
+}
+
 /** A verifier for `config`; for a JWKS it holds one key cache for the gateway's life. */
-export function createVerifier(config: Enabled): Verifier {
+export function createVerifier(config: Enabled, verifierOptions: VerifierOptions = {}): Verifier {
+  const now = verifierOptions.now ?? Date.now;
   const key: KeyObject | JWTVerifyGetKey =
     config.key.kind === "secret"
       ? // Made once: given the bytes, jose would import a key for every token.
@@ -53,20 +59,20 @@ export function createVerifier(config: Enabled): Verifier {
   return async (token) => {
     let payload: Record<string, unknown>;
     try {
-      payload = (await jwtVerify(token, key, options)).payload;
+      payload = (await jwtVerify(token, key, verifierOptions.now === undefined ? options : { ...options, currentDate: new Date(now()) })).payload;
     } catch (error) {
       return failure(error, remote);
     }
-    const problem = claimsProblem(payload) ?? lifetimeProblem(payload, maxLifetimeSec + clockToleranceSec);
+    const problem = claimsProblem(payload) ?? lifetimeProblem(payload, maxLifetimeSec + clockToleranceSec, now());
     if (problem !== undefined) return { ok: false, kind: "invalid", description: problem };
     return { ok: true, identity: identityOf(payload), ...epochMs("expiresAt", payload.exp), ...epochMs("notBefore", payload.nbf) };
   };
 }
 
 /** Why a verified token lives too long: `exp` too far ahead of now, or of its own `iat`. */
-function lifetimeProblem(payload: Record<string, unknown>, maxSec: number): string | undefined {
+function lifetimeProblem(payload: Record<string, unknown>, maxSec: number, nowMs: number): string | undefined {
   const exp = payload.exp as number;
-  const nowSec = Date.now() / 1000;
+  const nowSec = nowMs / 1000;
   const tooLong = exp - nowSec > maxSec || (typeof payload.iat === "number" && exp - payload.iat > maxSec);
   return tooLong ? "the token's lifetime exceeds the maximum this gateway accepts" : undefined;
 }

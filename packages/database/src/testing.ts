@@ -8,14 +8,16 @@
  * The server is `TEST_DATABASE_URL`, by default the local trust-auth superuser.
  *
  * A service's tests run one behaviour suite per `DatabaseKind` (`pgliteKind`, `postgresKind`), so
- * both drivers are held to the same answers; `suiteDatabase` gives such a suite its one migrated
- * and seeded database and removes it afterwards.
+ * both drivers are held to the same answers; `freshDatabases` gives each test of such a suite a
+ * migrated and seeded database of its own (a copy of one prepared once), so no test sees another's
+ * rows.
  */
 
-import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, type TestContext } from "node:test";
 import pg from "pg";
 import type { Database } from "./index.js";
@@ -54,10 +56,10 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-/** Creates an empty database `test_<random>` on the test server. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** Creates a database `test_<random>` on the test server: empty, or a copy of database `template`. */
+export async function createTestDatabase(template?: string): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
+  await admin(template === undefined ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(testDatabaseUrl());
   url.pathname = `/${name}`;
   return {
@@ -84,6 +86,12 @@ export interface DatabaseKind {
   guard(t: Pick<TestContext, "skip">): Promise<boolean>;
   /** A new empty database; the caller closes it before `cleanup`. */
   open(): Promise<Database>;
+  /**
+   * Prepares one database with `prepare` and closes it; each call of the function it resolves is a
+   * new database holding what `prepare` left (the PGlite folder copied, or PostgreSQL's `CREATE
+   * DATABASE … TEMPLATE`), far cheaper than preparing it again. The caller closes each copy.
+   */
+  copies(prepare: (db: Database) => Promise<void>): Promise<() => Promise<Database>>;
   /** Removes every database `open` made. */
   cleanup(): Promise<void>;
 }
@@ -95,16 +103,31 @@ export interface DatabaseKind {
 export function pgliteKind(): DatabaseKind {
   let made: Promise<{ root: string; template: string }> | undefined;
   let copies = 0;
+  const copyOf = async (source: string, root: string): Promise<Database & { dataDir: string }> => {
+    const dir = join(root, `db-${++copies}`);
+    await cp(source, dir, { recursive: true });
+    const { openPglite } = await import("./pglite/index.js");
+    return Object.assign(await openPglite(dir), { dataDir: dir });
+  };
   return {
     name: "pglite",
     guard: async () => true,
     async open() {
       made ??= initialiseTemplate();
       const { root, template } = await made;
-      const dir = join(root, `db-${++copies}`);
-      await cp(template, dir, { recursive: true });
-      const { openPglite } = await import("./pglite/index.js");
-      return openPglite(dir);
+      return copyOf(template, root);
+    },
+    async copies(prepare) {
+      made ??= initialiseTemplate();
+      const { root, template } = await made;
+      const prepared = await copyOf(template, root);
+      const dir = prepared.dataDir;
+      try {
+        await prepare(prepared);
+      } finally {
+        await prepared.close();
+      }
+      return () => copyOf(dir, root);
     },
     async cleanup() {
       const done = await made?.catch(() => undefined);
@@ -125,6 +148,23 @@ export function postgresKind(): DatabaseKind {
       const { openPostgres } = await import("./postgres/index.js");
       return openPostgres(target.url);
     },
+    async copies(prepare) {
+      const template = await createTestDatabase();
+      drops.push(template.drop);
+      const { openPostgres } = await import("./postgres/index.js");
+      const prepared = await openPostgres(template.url);
+      try {
+        await prepare(prepared);
+      } finally {
+        // A template must have no session open when it is copied.
+        await prepared.close();
+      }
+      return async () => {
+        const copy = await createTestDatabase(template.name);
+        drops.push(copy.drop);
+        return openPostgres(copy.url);
+      };
+    },
     async cleanup() {
       await Promise.all(drops.map((drop) => drop()));
     },
@@ -139,7 +179,7 @@ export interface SuiteFiles {
   readonly seed?: string | URL;
 }
 
-/** A suite's database once prepared. */
+/** A test's database, prepared. */
 export interface SuiteDatabase {
   readonly db: Database;
   /** The seed script's text ("" without one), so a test can check that seeding again adds nothing. */
@@ -147,31 +187,37 @@ export interface SuiteDatabase {
 }
 
 /**
- * One database of `kind` for a whole suite, since a PGlite first start costs seconds: the suite's
- * tests share it, in order. The first call migrates and seeds it and hands it to `build` for the
- * suite's fixture; every call resolves that fixture, or undefined when the test was skipped (the
- * test should then return). The database is closed and removed after the suite, so call this
- * where `after` applies: at the top level of a test file or inside a `describe`.
+ * A database of `kind` for each test, migrated and seeded from `files` as the program would at
+ * start: the first call prepares one and every call (the first included) gets a copy of it, closed
+ * after the test, so a test sees the seed and its own writes and nothing of its neighbours'.
+ * Resolves undefined when the test was skipped (the test should then return). Everything made is
+ * removed after the file, so call this where `after` applies (top level or a `describe`).
  */
-export function suiteDatabase<F>(
-  kind: DatabaseKind,
-  files: SuiteFiles,
-  build: (prepared: SuiteDatabase) => F,
-): (t: Pick<TestContext, "skip">) => Promise<F | undefined> {
-  let db: Database | undefined;
-  let fixture: Promise<F> | undefined;
+export function freshDatabases(kind: DatabaseKind, files: SuiteFiles): (t: TestContext) => Promise<SuiteDatabase | undefined> {
+  let copies: Promise<{ copy: () => Promise<Database>; seed: string }> | undefined;
+  const open = new Set<Database>();
   after(async () => {
-    await fixture?.catch(() => undefined); // a failed preparation failed its tests already
-    await db?.close();
+    await copies?.catch(() => undefined); // a failed preparation failed its tests already
+    await Promise.all([...open].map((db) => db.close()));
     await kind.cleanup();
   });
   return async (t) => {
     if (!(await kind.guard(t))) return undefined;
-    fixture ??= (async () => {
-      db = await kind.open();
-      return build({ db, seed: await migrateAndSeed(db, files.migrations, files.seed) });
+    copies ??= (async () => {
+      let seed = "";
+      const copy = await kind.copies(async (db) => {
+        seed = await migrateAndSeed(db, files.migrations, files.seed);
+      });
+      return { copy, seed };
     })();
-    return fixture;
+    const { copy, seed } = await copies;
+    const db = await copy();
+    open.add(db);
+    t.after(async () => {
+      open.delete(db);
+      await db.close();
+    });
+    return { db, seed };
   };
 }
 
@@ -186,13 +232,43 @@ export async function migrateAndSeed(db: Database, migrations: string, seed?: st
   return sql;
 }
 
-/** Makes the directory `pgliteKind` copies: initialised by one open and close, in a temp root. */
+/** Makes the directory `pgliteKind` copies, in a temp root: a copy of the machine's shared template. */
 async function initialiseTemplate(): Promise<{ root: string; template: string }> {
+  const shared = await sharedPgliteTemplate();
   const root = await mkdtemp(join(tmpdir(), "pglite-test-"));
   const template = join(root, "template");
-  const { openPglite } = await import("./pglite/index.js");
-  await (await openPglite(template)).close();
+  await cp(shared, template, { recursive: true });
   return { root, template };
+}
+
+/**
+ * An initialised PGlite folder shared by every test process on this machine: initdb costs seconds
+ * of CPU, and each test file used to pay it, several at once when files run in parallel. The first
+ * process that needs it builds it aside and renames it into place (atomic, so no process copies a
+ * half-made one; a process that loses the race uses the winner's). Its name carries PGlite's
+ * version and a hash of the code that opens it, so a change to either makes a new one; it stays in
+ * the temp folder as a cache (about 40 MB).
+ */
+async function sharedPgliteTemplate(): Promise<string> {
+  const pgliteMain = fileURLToPath(import.meta.resolve("@electric-sql/pglite"));
+  const hash = createHash("sha256");
+  hash.update(await readFile(join(dirname(pgliteMain), "..", "package.json")));
+  for (const file of ["./pglite/index.js", "./pglite/initdb.js"]) hash.update(await readFile(new URL(file, import.meta.url)));
+  const shared = join(tmpdir(), `gw-pglite-template-${hash.digest("hex").slice(0, 16)}`);
+  const ready = () => stat(join(shared, "PG_VERSION")).then(() => true, () => false);
+  if (await ready()) return shared;
+  const building = await mkdtemp(join(tmpdir(), "gw-pglite-template-build-"));
+  try {
+    const data = join(building, "data");
+    const { openPglite } = await import("./pglite/index.js");
+    await (await openPglite(data)).close();
+    await rename(data, shared).catch(async (error: unknown) => {
+      if (!(await ready())) throw error;
+    });
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+  return shared;
 }
 
 /** Runs one statement on the administrative database with a client of its own. */

@@ -102,7 +102,11 @@ function ownershipCases(kind: string, open: Open): void {
     if (!f) return;
     const handler = new OrdersService(f.store, f.peers.client, { authEnabled: true });
     const forged = withMetadata("Get", { "user-id": "1", "user-roles": "admin" });
-    await rejectsWith(handler.Get({ id: 1 }, forged), 401, "credential_required");
+    const { order } = await f.handler.Create({ user_id: 1, product_id: 100, amount: 5 }, context("Create"));
+    await rejectsWith(handler.Get({ id: order.id }, forged), 401, "credential_required");
+    // A missing order too: a 404 would tell a caller without a credential which ids exist.
+    await rejectsWith(handler.Get({ id: order.id + 1 }, forged), 401, "credential_required");
+    await rejectsWith(handler.Cancel({ id: order.id + 1 }, forged), 401, "credential_required");
     await rejectsWith(handler.List({}, forged), 401, "credential_required");
   });
 }

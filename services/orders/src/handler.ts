@@ -76,8 +76,10 @@ export class OrdersService implements Api {
    * exactly as a missing one, so order ids cannot be probed for existence.
    */
   private async owned(id: number, context: CallContext): Promise<Order> {
+    // The caller first: without a credential the answer is 401 whether or not the order exists.
+    const actor = this.actor(context);
     const order = await this.store.get(id, context);
-    if (!order || !mayActFor(this.actor(context), order.user_id)) throw notFound(ID, `order ${id} not found`, NOT_FOUND);
+    if (!order || !mayActFor(actor, order.user_id)) throw notFound(ID, `order ${id} not found`, NOT_FOUND);
     return order;
   }
 

@@ -8,7 +8,7 @@ import type { Database } from "@gw/database";
 import { pgliteKind, postgresKind } from "@gw/database/testing";
 import { createLogger } from "@gw/micro";
 import { IDEMPOTENCY_KEY } from "@gw/proto";
-import { handlerTesting } from "@gw/micro/testing";
+import { handlerTesting, waitFor } from "@gw/micro/testing";
 import { expireKeys, readKeyExpiryConfig, startKeyExpiry } from "./key-expiry.js";
 import { type Open, suiteOf } from "./testing.js";
 
@@ -50,9 +50,7 @@ function expiryCases(kind: string, open: Open): void {
     await age(f.db, key, 2);
     const sweeper = startKeyExpiry(f.db, { ttlMs: HOUR_MS, everyMs: 60_000 }, createLogger("orders", "silent"));
     try {
-      const deadline = Date.now() + 5_000;
-      while ((await keys(f.db, key)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(await keys(f.db, key), []);
+      await waitFor(async () => (await keys(f.db, key)).length === 0, { intervalMs: 20, what: "the sweeper to delete the old key" });
     } finally {
       sweeper.stop();
     }

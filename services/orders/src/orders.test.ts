@@ -7,8 +7,9 @@
  * each on its own database of the suite's kind, are served by real `Server`s on HTTP sockets and
  * found through a `MemoryRegistry`, exactly as the orders program reaches them (see testing.ts).
  *
- * Each kind opens its databases once for the whole suite (a PGlite first start costs seconds), so
- * the tests run in order; the one that takes the users service down comes last.
+ * Each test gets an orders database of its own (a copy of one prepared once per kind, since a
+ * PGlite first start costs seconds) and peers started afresh, so no test sees another's orders or
+ * a peer another took down (see testing.ts).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -164,7 +165,6 @@ function rpcCases(kind: string, open: Open): void {
     assert.equal(await count(f.db), before);
   });
 
-  // Last: it takes the users service down for the rest of this kind's suite.
   test(`orders - with users unreachable Create passes the 503 through and inserts nothing (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;

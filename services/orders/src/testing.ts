@@ -8,8 +8,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { after, type TestContext } from "node:test";
-import { type Database, migrate } from "@gw/database";
-import { type DatabaseKind, migrateAndSeed } from "@gw/database/testing";
+import type { Database } from "@gw/database";
+import { type DatabaseKind, freshDatabases, migrateAndSeed } from "@gw/database/testing";
 import { Client, type HandlerOf, MemoryRegistry, type RegisteredService, RoundRobinSelector, Server } from "@gw/micro";
 import { HttpTransport } from "@gw/micro/http";
 import { type orders, products, users } from "@gw/proto";
@@ -40,17 +40,12 @@ export interface Peers {
   close(): Promise<void>;
 }
 
-/** Starts the users and products services on the given databases. */
+/** Starts the users and products services on the given databases, migrated and seeded (see `suiteOf`). */
 export async function startPeers(usersDb: Database, productsDb: Database): Promise<Peers> {
   const registry = new MemoryRegistry();
   const [usersPeer, productsPeer] = await Promise.all([
-    start(registry, usersDb, "@gw/users", new Server({ name: "users" }).handle(users, new UsersService(new UserStore(usersDb)))),
-    start(
-      registry,
-      productsDb,
-      "@gw/products",
-      new Server({ name: "products" }).handle(products, new ProductsService(new ProductStore(productsDb))),
-    ),
+    serve(registry, new Server({ name: "users" }).handle(users, new UsersService(new UserStore(usersDb)))),
+    serve(registry, new Server({ name: "products" }).handle(products, new ProductsService(new ProductStore(productsDb)))),
   ]);
   const client = new Client({
     contracts: [users, products] as const,
@@ -70,13 +65,6 @@ export async function startPeers(usersDb: Database, productsDb: Database): Promi
       await registry.close();
     },
   };
-}
-
-/** Prepares the peer's database as its program would (its migrations, its demo data), then serves it. */
-async function start(registry: MemoryRegistry, db: Database, pkg: string, server: Server): Promise<Peer> {
-  const packageRoot = new URL("../", import.meta.resolve(`${pkg}/handler`));
-  await migrateAndSeed(db, fileURLToPath(new URL("migrations/", packageRoot)), new URL("seeds/demo.sql", packageRoot));
-  return serve(registry, server);
 }
 
 async function serve(registry: MemoryRegistry, server: Server): Promise<Peer> {
@@ -113,30 +101,40 @@ export interface Fixture {
 /** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
 export type Open = (t: TestContext) => Promise<Fixture | undefined>;
 
-/** Three services' databases, the orders handler, and the peers it calls; closed after the suite. */
-export function suiteOf(kind: DatabaseKind): Open {
-  let opened: Promise<Fixture> | undefined;
-  const databases: Database[] = [];
-  const open = async () => {
-    const db = await kind.open();
-    databases.push(db);
-    return db;
-  };
-  after(async () => {
-    await (await opened?.catch(() => undefined))?.peers.close();
-    await Promise.all(databases.map((db) => db.close()));
-    await kind.cleanup();
-  });
-  return async (t) => {
-    if (!(await kind.guard(t))) return undefined;
-    opened ??= (async () => {
-      const [db, usersDb, productsDb] = await Promise.all([open(), open(), open()]);
-      await migrate(db, MIGRATIONS);
-      const peers = await startPeers(usersDb, productsDb);
-      const store = new OrderStore(db);
-      return { db, store, handler: new OrdersService(store, peers.client, { authEnabled: false }), peers };
-    })();
-    return opened;
-  };
+/** The users or products package's own migrations and demo seed, as its program uses them. */
+function peerFiles(pkg: string): { migrations: string; seed: URL } {
+  const packageRoot = new URL("../", import.meta.resolve(`${pkg}/handler`));
+  return { migrations: fileURLToPath(new URL("migrations/", packageRoot)), seed: new URL("seeds/demo.sql", packageRoot) };
 }
 
+/**
+ * For each test, a fresh orders database (a copy of one migrated once), the orders handler on it,
+ * and the users and products services started afresh, closed after the test: no test sees another's
+ * orders or a peer another took down. The peers' databases (migrated and seeded) are opened once
+ * per suite: they only answer whether a user or product exists, and a copy each per test tripled
+ * the cost of every test for nothing the orders store could see.
+ */
+export function suiteOf(kind: DatabaseKind): Open {
+  let peerDbs: Promise<Database[]> | undefined;
+  // Registered before freshDatabases' own hook, which removes what the kind made: hooks run in order.
+  after(async () => {
+    for (const db of (await peerDbs?.catch(() => undefined)) ?? []) await db.close();
+  });
+  const ordersDbs = freshDatabases(kind, { migrations: MIGRATIONS });
+  const peerDb = async (pkg: string): Promise<Database> => {
+    const db = await kind.open();
+    const files = peerFiles(pkg);
+    await migrateAndSeed(db, files.migrations, files.seed);
+    return db;
+  };
+  return async (t) => {
+    const ordersDb = await ordersDbs(t);
+    if (!ordersDb) return undefined;
+    peerDbs ??= Promise.all([peerDb("@gw/users"), peerDb("@gw/products")]);
+    const [usersDb, productsDb] = (await peerDbs) as [Database, Database];
+    const peers = await startPeers(usersDb, productsDb);
+    t.after(() => peers.close());
+    const store = new OrderStore(ordersDb.db);
+    return { db: ordersDb.db, store, handler: new OrdersService(store, peers.client, { authEnabled: false }), peers };
+  };
+}

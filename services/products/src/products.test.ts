@@ -4,15 +4,15 @@
  * service's real migrations and demo seed, so money, defaults and CHECK constraints are held to
  * the same answers by both drivers.
  *
- * Each kind opens one database for the whole suite (`suiteDatabase`: a PGlite first start costs
- * seconds), so the tests run in order and build on each other: the seed is checked before anything
- * is written.
+ * Each test gets a database of its own, migrated and seeded (`freshDatabases`: a copy of one
+ * prepared once per kind, since a PGlite first start costs seconds), so it sees the seed and its
+ * own writes only, whatever ran before it.
  */
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DataError, type Database, seedOnce } from "@gw/database";
-import { type DatabaseKind, pgliteKind, postgresKind, type SuiteDatabase, suiteDatabase } from "@gw/database/testing";
+import { type DatabaseKind, freshDatabases, pgliteKind, postgresKind, type SuiteDatabase } from "@gw/database/testing";
 import type { HandlerOf } from "@gw/micro";
 import { handlerTesting } from "@gw/micro/testing";
 import type { products } from "@gw/proto";
@@ -30,7 +30,7 @@ const GIZMO = { id: 102, name: "Gizmo", price: 5, stock: 0 };
 /** PostgreSQL's check_violation, the same code from PGlite and from `pg`. */
 const CHECK_VIOLATION = "23514";
 
-/** The suite's database and seed text, with the store and the handler on that database. */
+/** The test's database and the seed text, with the store and the handler on that database. */
 interface Fixture extends SuiteDatabase {
   readonly store: ProductStore;
   /** Typed as the server sees it, so calls pass a context as the server does. */
@@ -40,12 +40,15 @@ interface Fixture extends SuiteDatabase {
 /** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
 type Open = (t: TestContext) => Promise<Fixture | undefined>;
 
-/** The kind's one database for the suite, migrated and seeded, with the store and handler on it. */
+/** A fresh database of `kind` for each test, migrated and seeded, with the store and handler on it. */
 function suiteOf(kind: DatabaseKind): Open {
-  return suiteDatabase(kind, { migrations: MIGRATIONS, seed: SEED }, (prepared) => {
+  const fresh = freshDatabases(kind, { migrations: MIGRATIONS, seed: SEED });
+  return async (t) => {
+    const prepared = await fresh(t);
+    if (!prepared) return undefined;
     const store = new ProductStore(prepared.db);
     return { ...prepared, store, handler: new ProductsService(store) };
-  });
+  };
 }
 
 /** Calls the handler with the context its server would give; checks its wire errors. */
@@ -127,6 +130,7 @@ function behaviour(kind: string, open: Open): void {
   test(`products - update changes only the given fields; no fields 400, missing 404 (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
+    assert.equal((await f.store.create("Doohickey", 12.34, 0)).id, 103);
     const priced = await f.handler.Update({ id: 103, price: 15.5 }, context("Update"));
     assert.deepEqual(priced, { product: { id: 103, name: "Doohickey", price: 15.5, stock: 0 } });
     const stocked = await f.handler.Update({ id: 103, name: "Doohickey II", stock: 12 }, context("Update"));
@@ -142,6 +146,7 @@ function behaviour(kind: string, open: Open): void {
   test(`products - delete removes the product; missing ids are 404 (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
+    assert.equal((await f.store.create("Doohickey", 12.34, 0)).id, 103);
     assert.deepEqual(await f.handler.Delete({ id: 103 }, context("Delete")), {});
     await rejectsWith(f.handler.Get({ id: 103 }, context("Get")), 404, "product_not_found");
     await rejectsWith(f.handler.Delete({ id: 103 }, context("Delete")), 404, "product_not_found");

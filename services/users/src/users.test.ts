@@ -3,15 +3,15 @@
  * default) and real PostgreSQL (`DATABASE_URL`). One behaviour suite runs once per kind, on the
  * service's real migrations and demo seed, so the two drivers are held to the same answers.
  *
- * Each kind opens one database for the whole suite (`suiteDatabase`: a PGlite first start costs
- * seconds), so the tests run in order and build on each other: the seed is checked before anything
- * is written.
+ * Each test gets a database of its own, migrated and seeded (`freshDatabases`: a copy of one
+ * prepared once per kind, since a PGlite first start costs seconds), so it sees the seed and its
+ * own writes only, whatever ran before it.
  */
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DataError, type Database, seedOnce } from "@gw/database";
-import { type DatabaseKind, pgliteKind, postgresKind, type SuiteDatabase, suiteDatabase } from "@gw/database/testing";
+import { type DatabaseKind, freshDatabases, pgliteKind, postgresKind, type SuiteDatabase } from "@gw/database/testing";
 import { type HandlerOf, Server, type WireError } from "@gw/micro";
 import { handlerTesting } from "@gw/micro/testing";
 import { users } from "@gw/proto";
@@ -26,7 +26,7 @@ const ALICE = { id: 1, email: "alice@example.com", name: "Alice" };
 const BOB = { id: 2, email: "bob@example.com", name: "Bob" };
 const CAROL = { id: 3, email: "carol@example.com", name: "Carol" };
 
-/** The suite's database and seed text, with the store and the handler on that database. */
+/** The test's database and the seed text, with the store and the handler on that database. */
 interface Fixture extends SuiteDatabase {
   readonly store: UserStore;
   /** Typed as the server sees it, so calls pass a context as the server does. */
@@ -36,12 +36,15 @@ interface Fixture extends SuiteDatabase {
 /** The fixture of one kind, or undefined when the test was skipped (PostgreSQL unreachable). */
 type Open = (t: TestContext) => Promise<Fixture | undefined>;
 
-/** The kind's one database for the suite, migrated and seeded, with the store and handler on it. */
+/** A fresh database of `kind` for each test, migrated and seeded, with the store and handler on it. */
 function suiteOf(kind: DatabaseKind): Open {
-  return suiteDatabase(kind, { migrations: MIGRATIONS, seed: SEED }, (prepared) => {
+  const fresh = freshDatabases(kind, { migrations: MIGRATIONS, seed: SEED });
+  return async (t) => {
+    const prepared = await fresh(t);
+    if (!prepared) return undefined;
     const store = new UserStore(prepared.db);
     return { ...prepared, store, handler: new UsersService(store) };
-  });
+  };
 }
 
 /** Calls the handler with the context its server would give; checks its wire errors. */
@@ -99,6 +102,7 @@ function behaviour(kind: string, open: Open): void {
   test(`users - update changes only the given fields; taken email 409, no fields 400, missing 404 (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
+    assert.equal((await f.store.create("dave@example.com", "Dave")).id, 4);
     const renamed = await f.handler.Update({ id: 4, name: "David" }, context("Update"));
     assert.deepEqual(renamed, { user: { id: 4, email: "dave@example.com", name: "David" } });
     const moved = await f.handler.Update({ id: 4, email: "david@example.com" }, context("Update"));
@@ -134,6 +138,7 @@ function behaviour(kind: string, open: Open): void {
   test(`users - delete removes the user and frees its email; missing ids are 404 (${kind})`, async (t) => {
     const f = await open(t);
     if (!f) return;
+    assert.equal((await f.store.create("david@example.com", "David")).id, 4);
     assert.deepEqual(await f.handler.Delete({ id: 4 }, context("Delete")), {});
     await rejectsWith(f.handler.Get({ id: 4 }, context("Get")), 404, "user_not_found");
     await rejectsWith(f.handler.Delete({ id: 4 }, context("Delete")), 404, "user_not_found");

@@ -11,6 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { testDatabaseUrl } from "@gw/database/testing";
 import { testNatsUrl } from "@gw/micro/nats/testing";
 import pg from "pg";
+import { waitFor } from "@gw/micro/testing";
 import { ROOT, SERVICES, freePort } from "./harness.js";
 
 export interface Cluster {
@@ -67,13 +68,11 @@ export async function startCluster(transport: "nats" | "http", extraEnv: Record<
 async function waitReady(url: string, exited: Promise<number | null>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && !gone) {
-    const status = await fetch(`${url}/ready`).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(gone ? "start:cluster exited before it was ready" : "start:cluster was not ready in 120 s");
+  const outcome = await waitFor(async () => (gone ? "exited" : (await fetch(`${url}/ready`).then((r) => r.status, () => 0)) === 200 ? "ready" : undefined), {
+    timeoutMs: 120_000,
+    intervalMs: 200,
+  }).catch(() => "timed out");
+  if (outcome !== "ready") throw new Error(outcome === "exited" ? "start:cluster exited before it was ready" : "start:cluster was not ready in 120 s");
 }
 
 async function closeCluster(child: ChildProcess, exited: Promise<number | null>, prefix: string, bucket: string, natsUrl: string): Promise<void> {

@@ -5,12 +5,15 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
-import { type Reply, isWireError, send } from "./http.js";
+import { type Reply, type SendOptions, isWireError, send } from "./http.js";
 
-export interface Running {
-  readonly url: string;
+/** One request to the gateway, however it is reached: `send` over HTTP, or `inject()` in process. */
+export type Send = (method: string, path: string, body?: unknown, options?: SendOptions) => Promise<Reply>;
+
+/** A gateway under test: at `url` over HTTP, or reached through `send` when it is in this process. */
+export type Running = ({ readonly url: string } | { readonly send: Send }) & {
   close(): Promise<void>;
-}
+};
 
 type Json = Record<string, unknown>;
 
@@ -27,8 +30,8 @@ function expectError(reply: Reply, code: number, reason: string | undefined, fie
 export function gatewayContract(label: string, start: () => Promise<Running>, options: { skip?: string | false } = {}): void {
   describe(`gateway contract - ${label}`, { skip: options.skip ?? false }, () => {
     let system: Running;
-    const call = (method: string, path: string, body?: unknown, options?: Parameters<typeof send>[4]) =>
-      send(system.url, method, path, body, options);
+    const call: Send = (method, path, body, options) =>
+      "send" in system ? system.send(method, path, body, options) : send(system.url, method, path, body, options);
 
     before(async () => {
       system = await start();
@@ -93,6 +96,22 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       expectError(await call("POST", "/users", { email: "a@example.com", name: 42 }), 400, "invalid_request", "name");
       expectError(await call("PATCH", "/users/1", {}), 400, "invalid_request", "body");
       expectError(await call("POST", "/users", undefined, { raw: "{nope", headers: { "content-type": "application/json" } }), 400, "invalid_json", "body");
+    });
+
+    test("bodies - another content type is 415, an empty or missing body 400, naming what is wrong", async () => {
+      const json = JSON.stringify({ email: "typed@example.com", name: "Typed" });
+      for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/xml"]) {
+        const reply = await call("POST", "/users", undefined, { raw: json, headers: { "content-type": type } });
+        expectError(reply, 415, "content-type");
+        assert.equal(typeof reply.headers["x-request-id"], "string");
+      }
+      expectError(await call("PATCH", "/products/100", undefined, { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "content-type");
+      expectError(await call("POST", "/users", undefined, { raw: "", headers: { "content-type": "application/json" } }), 400, "body");
+      expectError(await call("POST", "/orders", undefined, { raw: "", headers: { "content-type": "application/json" } }), 400, "body");
+      expectError(await call("POST", "/users"), 400, "body");
+      // Nothing was created by any of them.
+      const list = await call("GET", "/users?limit=500");
+      assert.ok(!((list.body as Json).users as Json[]).some((u) => u.email === "typed@example.com"));
     });
 
     test("products - price is a number, stock defaults to 0, bad values are 400s", async () => {

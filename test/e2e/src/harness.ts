@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "@gw/micro/testing";
 import { gatewayExpect, programEntries, serviceNames } from "../../../scripts/programs.mjs";
 import { type Reply, send } from "./http.js";
 
@@ -104,8 +105,10 @@ export class System {
       for (const name of system.all) system.launch(name);
       await system.waitReady();
     } catch (error) {
-      // A system that never came up must not leave its programs running after the test.
-      await system.close();
+      // A system that never came up must not leave its programs running after the test. Its
+      // cleanup can fail too (a program still writing its data folder), but the reason it never
+      // came up is the one to report.
+      await system.close().catch(() => undefined);
       throw error;
     }
     return system;
@@ -172,29 +175,31 @@ export class System {
 
   /** Resolves when `/ready` answers 200; rejects with the programs' output after `timeoutMs`. */
   async waitReady(timeoutMs = 60_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      try {
-        const response = await fetch(`${this.url}/ready`);
-        await response.arrayBuffer();
-        if (response.status === 200) return;
-      } catch {
-        // Not listening yet.
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const dump = this.all.map((n) => `--- ${n}\n${this.output(n)}`).join("\n");
-    throw new Error(`system not ready after ${timeoutMs} ms\n${dump}`);
+    const ready = async () => {
+      const response = await fetch(`${this.url}/ready`); // rejects while nothing listens yet
+      await response.arrayBuffer();
+      return response.status === 200;
+    };
+    await waitFor(ready, { timeoutMs, intervalMs: 100 }).catch(() => {
+      const dump = this.all.map((n) => `--- ${n}\n${this.output(n)}`).join("\n");
+      throw new Error(`system not ready after ${timeoutMs} ms\n${dump}`);
+    });
   }
 
   /** Polls `GET path` until it answers `status` or `timeoutMs` passes; returns the last reply. */
   async until(path: string, status: number, timeoutMs = 30_000): Promise<Reply> {
-    const deadline = Date.now() + timeoutMs;
     let reply = await send(this.url, "GET", path);
-    while (reply.status !== status && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      reply = await send(this.url, "GET", path);
-    }
+    if (reply.status === status) return reply;
+    // A request that fails outright ends the poll with its error, as a reply that never comes right
+    // ends it with the last reply.
+    let failure: { error: unknown } | undefined;
+    const next = () =>
+      send(this.url, "GET", path).then(
+        (r) => (reply = r).status === status,
+        (error: unknown) => Boolean((failure = { error })),
+      );
+    await waitFor(next, { timeoutMs, intervalMs: 100 }).catch(() => undefined);
+    if (failure) throw failure.error;
     return reply;
   }
 

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { waitFor } from "@gw/micro/testing";
 import { type Program, ROOT, entryOf } from "./harness.js";
 
 /** A launcher's own stop timeout is 15 s: past this, it is not stopping by itself. */
@@ -42,11 +43,11 @@ export function runNode(args: readonly string[], env: Readonly<Record<string, st
     stdout: () => out,
     stderr: () => err,
     async waitFor(pattern, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(out + err)) {
-        if (gone || Date.now() > deadline) throw new Error(`${gone ? "exited" : "timed out"} before ${pattern}\n--- stdout\n${out}\n--- stderr\n${err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // Stops at the first of: the pattern printed, the process gone, the time up.
+      const outcome = await waitFor(() => (pattern.test(out + err) ? "matched" : gone ? "exited" : undefined), { timeoutMs, intervalMs: 100 }).catch(
+        () => "timed out",
+      );
+      if (outcome !== "matched") throw new Error(`${outcome} before ${pattern}\n--- stdout\n${out}\n--- stderr\n${err}`);
     },
     async stop() {
       if (gone) return;

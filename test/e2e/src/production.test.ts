@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { LocalRegistry } from "@gw/micro";
+import { waitFor } from "@gw/micro/testing";
 import { System } from "./harness.js";
 import { mintToken } from "./tokens.js";
 import { isWireError, send } from "./http.js";
@@ -62,8 +63,9 @@ describe("production mode - embedded, AUTH=on", () => {
   });
 
   test("rate limit - one caller past its budget gets 429 with Retry-After; another caller is unaffected", async () => {
-    await new Promise((r) => setTimeout(r, 1000));
-    const replies = await Promise.all(Array.from({ length: RATE_LIMIT + 10 }, () => send(system.url, "GET", "/products/100", undefined, as(user2))));
+    // A caller no other test uses starts with its whole budget, whichever window is running.
+    const user3 = await token("3", "customer");
+    const replies = await Promise.all(Array.from({ length: RATE_LIMIT + 10 }, () => send(system.url, "GET", "/products/100", undefined, as(user3))));
     const limited = replies.filter((r) => r.status === 429);
     assert.ok(limited.length >= 10, `${limited.length} of ${replies.length} limited`);
     assert.ok(limited.every((r) => isWireError(r, 429) && Number(r.headers["retry-after"]) >= 1));
@@ -74,7 +76,6 @@ describe("production mode - embedded, AUTH=on", () => {
   test("logging - one JSON line per request at the gateway and per RPC in the service, tied by ids", async () => {
     const reply = await send(system.url, "GET", "/users/1", undefined, { headers: { ...as(user1).headers, "x-request-id": "log-check-1" } });
     assert.equal(reply.status, 200);
-    await new Promise((r) => setTimeout(r, 200));
     const lines = (name: "gateway" | "users") =>
       system
         .output(name)
@@ -82,6 +83,7 @@ describe("production mode - embedded, AUTH=on", () => {
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l) as Json)
         .filter((l) => l.requestId === "log-check-1");
+    await waitFor(() => lines("gateway").length > 0 && lines("users").length > 0, { what: "the request's log lines from the gateway and users" });
     const [request, ...moreRequests] = lines("gateway");
     assert.ok(request, "the gateway logged the request");
     assert.equal(moreRequests.length, 0, "one line per request");
@@ -116,13 +118,19 @@ describe("production mode - embedded, AUTH=on", () => {
   });
 
   test("shutdown - SIGTERM under load: in-flight calls complete, later ones are clean 503s, exit 0", async () => {
-    await new Promise((r) => setTimeout(r, 1000));
+    // An admin no other test uses: its whole budget is left, whichever window is running.
+    const drainAdmin = await token("98", "admin");
+    let answered = 0;
+    // Spread over 100 ms on purpose: some calls are in flight when SIGTERM lands, some come after.
     const load = Promise.all(
       Array.from({ length: RATE_LIMIT - 5 }, (_, i) =>
-        new Promise((r) => setTimeout(r, i * 4)).then(() => send(system.url, "GET", "/users/1", undefined, as(admin))),
+        new Promise((r) => setTimeout(r, i * 4)).then(() => send(system.url, "GET", "/users/1", undefined, as(drainAdmin))).then((reply) => {
+          answered++;
+          return reply;
+        }),
       ),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => answered > 0, { what: "the first call of the load to be answered" });
     const exited = system.stop("users");
     const statuses = (await load).map((r) => r.status);
     assert.equal(await exited, 0);

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NatsRegistry } from "@gw/micro/nats";
+import { waitFor } from "@gw/micro/testing";
 import { type Instance, System } from "./harness.js";
 import { type Reply, isWireError, send } from "./http.js";
 import { type NatsServer, type PostgresServer, missingServers, startNats, startPostgres } from "./servers.js";
@@ -61,14 +62,29 @@ async function poll(probe: () => Promise<Reply>, done: (reply: Reply) => boolean
   const started = Date.now();
   const statuses: number[] = [];
   const details = new Set<string>();
-  for (;;) {
-    const reply = await probe();
-    statuses.push(reply.status);
-    const detail = (reply.body as Json | undefined)?.detail;
+  let reply = await probe();
+  const record = (r: Reply): boolean => {
+    statuses.push(r.status);
+    const detail = (r.body as Json | undefined)?.detail;
     if (typeof detail === "string") details.add(detail);
-    if (done(reply) || Date.now() - started > timeoutMs) return { reply, ms: Date.now() - started, statuses, details: [...details] };
-    await new Promise((r) => setTimeout(r, 100));
+    return done(r);
+  };
+  if (!record(reply)) {
+    // A probe that fails (a hang past its bound) ends the poll with that failure; a reply that never
+    // came right is the caller's to judge: it gets the last one, not an exception.
+    let failure: { error: unknown } | undefined;
+    const next = async () => {
+      try {
+        return record((reply = await probe()));
+      } catch (error) {
+        failure = { error };
+        return true;
+      }
+    };
+    await waitFor(next, { timeoutMs, intervalMs: 100 }).catch(() => undefined);
+    if (failure) throw failure.error;
   }
+  return { reply, ms: Date.now() - started, statuses, details: [...details] };
 }
 
 /**
@@ -82,6 +98,7 @@ async function steadyOutage(probes: ReadonlyArray<() => Promise<Reply>>, until: 
     sent++;
     assert.ok(isWireError(reply, 503), `while the dependency is away: ${reply.status} ${reply.text}`);
     assert.doesNotMatch(reply.text, /postgres:\/\/|nats:\/\/|stack|Error:/, "no internals in a 503");
+    // Paced, not waiting for anything: the outage is sampled about ten times a second until `until`.
     await new Promise((r) => setTimeout(r, 100));
   }
   return sent;

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { waitFor } from "@gw/micro/testing";
 import { freePort } from "./harness.js";
 
 const run = promisify(execFile);
@@ -246,13 +247,12 @@ export async function startPostgres(): Promise<PostgresServer> {
 
 /** Resolves once `port` accepts a TCP connection; rejects when `gone()` says the server died, or on timeout. */
 async function untilListening(port: number, gone: () => boolean): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (gone()) throw new Error("the process exited");
-    if (await accepts(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listening after ${START_TIMEOUT_MS} ms`);
+  const outcome = await waitFor(async () => (gone() ? "exited" : (await accepts(port)) ? "listening" : undefined), {
+    timeoutMs: START_TIMEOUT_MS,
+    intervalMs: 50,
+  }).catch(() => "timed out");
+  if (outcome === "exited") throw new Error("the process exited");
+  if (outcome !== "listening") throw new Error(`nothing listening after ${START_TIMEOUT_MS} ms`);
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -10,6 +10,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { waitFor } from "@gw/micro/testing";
 import { ROOT, System, freePort } from "./harness.js";
 import { send } from "./http.js";
 import { meaningfulLines, runStart } from "./launch.js";
@@ -36,10 +37,8 @@ test("start - npm start brings the system up, prefixes logs, and Ctrl-C stops ev
     }),
   );
   try {
-    const deadline = Date.now() + 90_000;
-    while (!/ready in [\d.]+ s: http:\/\/localhost:\d+/.test(output) && Date.now() < deadline && !gone) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Until it says ready or exits; the assertion below tells which.
+    await waitFor(() => gone || /ready in [\d.]+ s: http:\/\/localhost:\d+/.test(output), { timeoutMs: 90_000, intervalMs: 100 }).catch(() => undefined);
     assert.match(output, /ready in [\d.]+ s/, output);
     for (const name of ["users", "products", "orders", "gateway"]) {
       assert.match(output, new RegExp(`${name}\\s*\\x1b\\[0m│ .*(serving|listening)`), `${name} logged with its prefix`);
@@ -76,18 +75,17 @@ test("start - a SIGTERM to the npm start process stops every program", async () 
   npm.stderr.on("data", (c: Buffer) => (output += c.toString()));
   const base = `http://127.0.0.1:${port}`;
   try {
-    const ready = Date.now() + 90_000;
-    while (!/ready in/.test(output) && Date.now() < ready && npm.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => npm.exitCode !== null || /ready in/.test(output), { timeoutMs: 90_000, intervalMs: 100 }).catch(() => undefined);
     assert.match(output, /ready in/, output);
     npm.kill("SIGTERM");
-    const deadline = Date.now() + 15_000;
     let registered = await registeredNodes(registry);
     let live = true;
-    while ((registered > 0 || live) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+    const stopped = async () => {
       registered = await registeredNodes(registry);
       live = await send(base, "GET", "/health").then(() => true, () => false);
-    }
+      return registered === 0 && !live;
+    };
+    await waitFor(stopped, { timeoutMs: 15_000, intervalMs: 200 }).catch(() => undefined);
     assert.equal(live, false, "the gateway stopped");
     assert.equal(registered, 0, "every service stopped and deregistered");
   } finally {
@@ -150,10 +148,11 @@ test("start - RATE_LIMIT=on in the environment still turns the limits on under n
   const launcher = runStart(["gateway"], env);
   try {
     const base = `http://127.0.0.1:${env.PORT}`;
-    while ((await send(base, "GET", "/health").then((r) => r.status, () => 0)) !== 200) {
-      assert.equal(launcher.child.exitCode, null, launcher.stdout() + launcher.stderr());
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(async () => launcher.child.exitCode !== null || (await send(base, "GET", "/health").then((r) => r.status, () => 0)) === 200, {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+    });
+    assert.equal(launcher.child.exitCode, null, launcher.stdout() + launcher.stderr());
     const replies = await Promise.all(Array.from({ length: 20 }, () => send(base, "GET", "/users?id=1")));
     assert.ok(replies.some((r) => r.status === 429), `statuses: ${replies.map((r) => r.status).join(" ")}`);
     assert.match(String(replies[0]?.headers["ratelimit-policy"]), /q=5;/);

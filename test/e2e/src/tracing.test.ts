@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { waitFor } from "@gw/micro/testing";
 import { System } from "./harness.js";
 import { send } from "./http.js";
 import { OtlpReceiver, type ReceivedSpan } from "./otlp.js";
@@ -37,12 +38,24 @@ test("tracing - one POST /orders is one trace: gateway, orders, users, products 
     headers: { traceparent: `00-${TRACE_ID}-${CLIENT_SPAN}-01` },
   });
   assert.equal(reply.status, 201, reply.text);
-  const deadline = Date.now() + 10_000;
   const inTrace = () => receiver.spans.filter((s) => s.traceId === TRACE_ID);
-  while (!inTrace().some((s) => s.service === "orders" && /^INSERT orders/.test(s.name)) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 300));
+  // Each program exports on its own schedule: wait until every span the trace must hold is in.
+  const expected: ReadonlyArray<[string, RegExp]> = [
+    ["gateway", /^POST \/orders$/],
+    ["gateway", /^orders\/OrdersService\.Create$/],
+    ["orders", /^OrdersService\.Create$/],
+    ["orders", /^users\/UsersService\.Get$/],
+    ["orders", /^products\/ProductsService\.Get$/],
+    ["users", /^UsersService\.Get$/],
+    ["products", /^ProductsService\.Get$/],
+    ["users", /^SELECT users/],
+    ["products", /^SELECT products/],
+    ["orders", /^INSERT orders/],
+  ];
+  const missing = () => expected.filter(([service, name]) => !inTrace().some((s) => s.service === service && name.test(s.name)));
+  await waitFor(() => missing().length === 0, { timeoutMs: 10_000, intervalMs: 50, what: "every span of the trace" }).catch((error: unknown) => {
+    throw new Error(`${String(error)}; missing ${JSON.stringify(missing().map(([service, name]) => `${service}:${String(name)}`))}`);
+  });
   const spans = inTrace();
 
   const request = one(spans, "gateway", "POST /orders");
@@ -62,13 +75,14 @@ test("tracing - one POST /orders is one trace: gateway, orders, users, products 
 test("tracing - a request without traceparent starts a trace at the gateway", async () => {
   const reply = await send(system.url, "GET", "/users/2");
   assert.equal(reply.status, 200);
-  const deadline = Date.now() + 10_000;
-  let root: ReceivedSpan | undefined;
-  while (!root && Date.now() < deadline) {
-    root = receiver.spans.find((s) => s.service === "gateway" && s.name === "GET /users/:id" && s.parentSpanId === undefined);
-    if (!root) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(root, "a root span at the gateway");
-  await new Promise((r) => setTimeout(r, 300));
-  assert.ok(receiver.spans.some((s) => s.service === "users" && s.traceId === root.traceId), "the users service joined it");
+  const root = await waitFor(() => receiver.spans.find((s) => s.service === "gateway" && s.name === "GET /users/:id" && s.parentSpanId === undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    what: "a root span at the gateway",
+  });
+  await waitFor(() => receiver.spans.some((s) => s.service === "users" && s.traceId === root.traceId), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    what: "the users service to join the gateway's trace",
+  });
 });

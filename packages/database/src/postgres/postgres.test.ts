@@ -16,6 +16,7 @@ import { databaseConformance } from "../conformance.js";
 import type { Database } from "../index.js";
 import { migrate } from "../migrate.js";
 import { createTestDatabase, requirePostgres, testDatabaseUrl } from "../testing.js";
+import { waitFor } from "@gw/micro/testing";
 import { openPostgres, statementName } from "./index.js";
 
 /** Opens a pool on a new database dropped after the test; undefined when the test was skipped. */
@@ -65,10 +66,20 @@ test("database/postgres - stats reflect the pool", async (t) => {
   const fresh = await openFresh(t, 3);
   if (!fresh) return;
   assert.deepEqual(fresh.db.stats(), { total: 0, idle: 0, waiting: 0 });
-  const calls = Array.from({ length: 5 }, () => fresh.db.query("SELECT pg_sleep(0.05)"));
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.deepEqual(fresh.db.stats(), { total: 3, idle: 0, waiting: 2 });
-  await Promise.all(calls);
+  // Another session holds a lock the five queries wait for, so they stay busy until it lets go
+  // (advisory locks are per database: it connects to the same one).
+  const url = new URL(testDatabaseUrl());
+  url.pathname = `/${fresh.name}`;
+  const holder = await openPostgres(url.toString(), 1);
+  t.after(() => holder.close());
+  const LOCK = 424242;
+  await holder.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK]);
+    const calls = Array.from({ length: 5 }, () => fresh.db.query("SELECT pg_advisory_xact_lock($1)", [LOCK]));
+    await waitFor(() => fresh.db.stats().total === 3 && fresh.db.stats().waiting === 2, { what: "3 connections busy and 2 calls queued" });
+    assert.deepEqual(fresh.db.stats(), { total: 3, idle: 0, waiting: 2 });
+    return calls;
+  }).then((calls) => Promise.all(calls));
   assert.deepEqual(fresh.db.stats(), { total: 3, idle: 3, waiting: 0 });
 });
 
@@ -102,7 +113,7 @@ test("database/postgres - the pool survives its connections being terminated", a
   const admin = await openPostgres(testDatabaseUrl(), 1);
   await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [fresh.name]);
   await admin.close();
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitFor(() => fresh.db.stats().idle === 0, { what: "the pool to drop its terminated connections" });
   assert.deepEqual(await fresh.db.query("SELECT 1 AS one"), [{ one: 1 }]);
   await fresh.db.ping();
 });

@@ -18,6 +18,7 @@ import { Server } from "../server/index.js";
 import { HttpTransport } from "../http/index.js";
 import { CallTimeoutError, ConnectionError, type TransportClient, type TransportRequest, type TransportResponse } from "../transport/index.js";
 import { Client, RetryBudget, type RetryBudgetOptions } from "./index.js";
+import { ManualClock } from "../testing.js";
 
 const api = defineService({
   name: "api",
@@ -91,6 +92,9 @@ type Behaviour = "answers" | "silent" | "times-out-at-once" | "refuses";
 function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number; attemptTimeoutMs: number; retries?: number; retryBudget?: RetryBudgetOptions }) {
   const sent: Array<{ node: string; timeoutMs: number }> = [];
   const failed: string[] = [];
+  // The client's clock and the transport's are one manual clock: the timeout a node is sent is
+  // read exactly, not off a real clock that may tick between the two.
+  const clock = new ManualClock();
   const selector: Selector = {
     async select(service, exclude) {
       const id = Object.keys(nodes).find((candidate) => !exclude?.has(candidate));
@@ -101,8 +105,8 @@ function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number
   };
   const transport: TransportClient = {
     request(address: string, request: TransportRequest): Promise<TransportResponse> {
-      const timeoutMs = request.deadline - Date.now();
-      sent.push({ node: address, timeoutMs: Math.round(timeoutMs) });
+      const timeoutMs = request.deadline - clock.now();
+      sent.push({ node: address, timeoutMs });
       const behaviour = nodes[address];
       if (behaviour === "answers") return Promise.resolve({ ok: true, body: Buffer.from(JSON.stringify({ by: address })) });
       // Early, as a timer may fire: the client must judge by the figures it sent, not the clock.
@@ -112,7 +116,7 @@ function scripted(nodes: Record<string, Behaviour>, options: { timeoutMs: number
     },
     close: async () => {},
   };
-  const client = new Client({ contracts: [api] as const, selector, transport, ...options });
+  const client = new Client({ contracts: [api] as const, selector, transport, now: clock.now, ...options });
   return { client, sent, failed };
 }
 

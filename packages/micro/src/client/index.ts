@@ -51,6 +51,8 @@ export interface ClientOptions<Cs extends readonly ServiceContract[]> {
   readonly retryBudget?: RetryBudgetOptions;
   /** Outermost first. */
   readonly wrappers?: readonly CallWrapper[];
+  /** The clock deadlines are reckoned by, epoch ms; tests pass a manual one. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface CallOptions {
@@ -77,9 +79,11 @@ export class Client<Cs extends readonly ServiceContract[]> {
   private readonly codec: Codec;
   private readonly invoke: Invoke;
   private readonly budget: RetryBudget;
+  private readonly now: () => number;
 
   constructor(private readonly options: ClientOptions<Cs>) {
     this.codec = options.codec ?? jsonCodec;
+    this.now = options.now ?? Date.now;
     this.budget = new RetryBudget(options.retryBudget);
     for (const contract of options.contracts) {
       for (const [method, spec] of Object.entries(contract.endpoints)) {
@@ -128,7 +132,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
   }
 
   private start(service: string, endpoint: string, request: unknown, options: CallOptions = {}, encoded: boolean): Promise<unknown> {
-    const now = Date.now();
+    const now = this.now();
     const own = now + (options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     const parent = options.context;
     const deadline = parent ? Math.min(own, parent.deadline) : own;
@@ -156,7 +160,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
 
   private async send(call: ClientCall): Promise<unknown> {
     // No node was asked yet: whatever ran out the deadline was the caller's.
-    if (call.deadline <= Date.now()) throw timedOut(call.service, LOCAL);
+    if (call.deadline <= this.now()) throw timedOut(call.service, LOCAL);
     const body = this.encode(call);
     this.budget.called(call.service);
     // Made at the first retry: most calls never need it.
@@ -171,7 +175,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
         // With no node left to retry on, what happened on the last one is the answer.
         throw last ?? error;
       }
-      const remaining = call.deadline - Date.now();
+      const remaining = call.deadline - this.now();
       // Out of time before the first attempt (the registry was slow) is the caller's; after one, the callee's.
       if (remaining <= 0) throw timedOut(call.service, last === undefined ? LOCAL : undefined);
       const timeoutMs = this.attemptTimeout(call, remaining, attempt < call.retries && others > 0);
@@ -180,7 +184,7 @@ export class Client<Cs extends readonly ServiceContract[]> {
           service: call.service,
           endpoint: call.endpoint,
           metadata: call.metadata,
-          deadline: Date.now() + timeoutMs,
+          deadline: this.now() + timeoutMs,
           body,
         });
         this.options.selector.report(call.service, node, response.ok || !NODE_FAILURES.has(response.code ?? 0) ? "success" : "failure");
@@ -197,8 +201,8 @@ export class Client<Cs extends readonly ServiceContract[]> {
         if (!failure.retry || attempt >= call.retries || !allowed) throw last;
         (tried ??= new Set()).add(node.id);
       }
-      await backoff(attempt, call.deadline - Date.now());
-      if (call.deadline <= Date.now()) throw timedOut(call.service);
+      await backoff(attempt, call.deadline - this.now());
+      if (call.deadline <= this.now()) throw timedOut(call.service);
     }
   }
 

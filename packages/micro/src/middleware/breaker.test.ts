@@ -1,7 +1,8 @@
 /**
  * Circuit breakers against a real server over HTTP: a backend driven into failure opens the
  * breaker, which then fails fast without reaching it; after the half-open delay one probe goes
- * through, and a recovered backend closes the breaker again. Client errors never open it, nor do
+ * through, and a recovered backend closes the breaker again. The breaker's time is a manual clock,
+ * so the half-open delays are crossed by advancing it, to the millisecond, not by sleeping. Client errors never open it, nor do
  * failures the caller made itself (no node, a refused connection, a registry that is down, a
  * request it cannot encode); the callee's timeouts and broken connections do.
  */
@@ -22,7 +23,7 @@ import { Server } from "../server/index.js";
 import { closedPort } from "../transport/conformance.js";
 import { HttpTransport } from "../http/index.js";
 import { circuitBreakers } from "./breaker.js";
-import { endpointNamed } from "../testing.js";
+import { ManualClock, endpointNamed } from "../testing.js";
 
 const flaky = defineService({
   name: "flaky",
@@ -38,9 +39,9 @@ const BREAKER = { threshold: 0.5, samplingMs: 1000, minimumRps: 5, halfOpenAfter
 async function backend(mode: { value: "ok" | "fail" | "reject" }) {
   const registry = new MemoryRegistry();
   const { state, listener } = await serveFlaky(registry, mode);
-  const { client, metrics } = breakerClient(registry);
+  const { client, metrics, clock } = breakerClient(registry);
   after(() => listener.close(0));
-  return { state, client, metrics };
+  return { state, client, metrics, clock };
 }
 
 /** A healthy flaky node registered in `registry`, closed after the test file. */
@@ -61,6 +62,7 @@ async function serveFlaky(registry: Registry, mode: { value: "ok" | "fail" | "re
     },
     Slow: async () => {
       state.invocations++;
+      // Slow on purpose, well past the client's timeout: the slowness is what the test is about.
       await new Promise((resolve) => setTimeout(resolve, 500).unref());
       return {};
     },
@@ -70,21 +72,22 @@ async function serveFlaky(registry: Registry, mode: { value: "ok" | "fail" | "re
   return { state, listener };
 }
 
-/** A client on `registry` with a breaker and its own metrics; closed after the test file. */
+/** A client on `registry` with a breaker, its own metrics and its manual clock; closed after the test file. */
 function breakerClient(registry: Registry, timeoutMs = 5000) {
   const metrics = new Metrics("test");
+  const clock = new ManualClock();
   const client = new Client({
     contracts: [flaky] as const,
     selector: new RoundRobinSelector(registry),
     transport: new HttpTransport().client(),
     timeoutMs,
-    wrappers: [circuitBreakers({ ...BREAKER, metrics })],
+    wrappers: [circuitBreakers({ ...BREAKER, metrics, now: clock.now })],
   });
   after(async () => {
     await client.close();
     await registry.close();
   });
-  return { client, metrics };
+  return { client, metrics, clock };
 }
 
 /** A node that accepts the connection, reads the request, then drops the connection. */
@@ -146,20 +149,21 @@ async function breakerGauge(metrics: Metrics): Promise<number | undefined> {
 describe("breaker", () => {
   it("breaker - opens on failures, fails fast, probes when half-open and closes on recovery", async () => {
     const mode = { value: "fail" as "ok" | "fail" | "reject" };
-    const { state, client, metrics } = await backend(mode);
+    const { state, client, metrics, clock } = await backend(mode);
     assert.ok((await driveUntilOpen(client)) <= 20, "opened within 20 failing calls");
     assert.equal(await breakerGauge(metrics), 2, "open");
 
     const reached = state.invocations;
-    const started = performance.now();
     const fast = await client.call("flaky", "Flaky.Call", {}).catch((e: unknown) => e);
     assert.ok(fast instanceof MicroError && fast.code === 503, "an open breaker answers 503");
     assert.equal(fast.reason, "circuit_open");
     assert.equal(state.invocations, reached, "the backend was not reached");
-    assert.ok(performance.now() - started < 50, "at once");
 
     mode.value = "ok";
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(BREAKER.halfOpenAfterMs - 1);
+    assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 503, "still open 1 ms before the wait is over");
+    assert.equal(state.invocations, reached);
+    clock.advance(1);
     assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 200, "the half-open probe goes through");
     assert.equal(state.invocations, reached + 1);
     assert.equal(await breakerGauge(metrics), 0, "closed again");
@@ -168,19 +172,79 @@ describe("breaker", () => {
 
   it("breaker - a failed probe keeps it open, and the next wait is twice as long", async () => {
     const mode = { value: "fail" as "ok" | "fail" | "reject" };
-    const { state, client, metrics } = await backend(mode);
+    const { state, client, metrics, clock } = await backend(mode);
     await driveUntilOpen(client);
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(BREAKER.halfOpenAfterMs);
     assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 500, "the probe reaches the still-failing backend");
-    const reopened = performance.now();
     assert.equal(await breakerGauge(metrics), 2);
     assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 503);
     mode.value = "ok";
     const reached = state.invocations;
-    // Polled: the probe goes through once the doubled wait (600 ms) is over, not before.
-    while ((await outcome(client.call("flaky", "Flaky.Call", {}))) === 503) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(performance.now() - reopened >= 590, `probed after ${Math.round(performance.now() - reopened)} ms`);
+    clock.advance(2 * BREAKER.halfOpenAfterMs - 1);
+    assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 503, "the doubled wait is not over 1 ms before its end");
+    clock.advance(1);
+    assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 200, "the probe goes through once the doubled wait is over");
     assert.equal(state.invocations, reached + 1);
+    assert.equal(await breakerGauge(metrics), 0);
+  });
+
+  it("breaker - the wait doubles with each opening in a row, up to its maximum, and starts over once closed", async () => {
+    const registry = new MemoryRegistry();
+    const mode = { value: "fail" as "ok" | "fail" | "reject" };
+    const { listener } = await serveFlaky(registry, mode);
+    after(() => listener.close(0));
+    const clock = new ManualClock();
+    const client = new Client({
+      contracts: [flaky] as const,
+      selector: new RoundRobinSelector(registry),
+      transport: new HttpTransport().client(),
+      wrappers: [circuitBreakers({ ...BREAKER, maxHalfOpenAfterMs: 1000, now: clock.now })],
+    });
+    after(() => client.close());
+    const call = () => outcome(client.call("flaky", "Flaky.Call", {}));
+    await driveUntilOpen(client);
+    for (const waitMs of [300, 600, 1000, 1000]) {
+      clock.advance(waitMs - 1);
+      assert.equal(await call(), 503, `not yet after ${waitMs - 1} ms`);
+      clock.advance(1);
+      assert.equal(await call(), 500, `probed after ${waitMs} ms`);
+    }
+    mode.value = "ok";
+    clock.advance(1000);
+    assert.equal(await call(), 200, "closed by a good probe");
+    mode.value = "fail";
+    // Past the sampling window, so the old failures do not reopen it at the first new one.
+    clock.advance(BREAKER.samplingMs);
+    await driveUntilOpen(client);
+    clock.advance(BREAKER.halfOpenAfterMs);
+    assert.equal(await call(), 500, "the first wait again: probed after it");
+  });
+
+  it("breaker - calls during a half-open probe wait for its outcome and follow it", async () => {
+    const registry = new MemoryRegistry();
+    const mode = { value: "fail" as "ok" | "fail" | "reject" };
+    const { state, listener } = await serveFlaky(registry, mode);
+    after(() => listener.close(0));
+    const { client, clock } = breakerClient(registry);
+    await driveUntilOpen(client);
+    mode.value = "ok";
+    clock.advance(BREAKER.halfOpenAfterMs);
+    const reached = state.invocations;
+    const codes = await Promise.all(Array.from({ length: 5 }, () => outcome(client.call("flaky", "Flaky.Call", {}))));
+    assert.deepEqual(codes, [200, 200, 200, 200, 200]);
+    assert.equal(state.invocations, reached + 5, "the probe first, then the others once it closed the breaker");
+  });
+
+  it("breaker - failures older than the sampling window do not count", async () => {
+    const { client, metrics, clock } = await backend({ value: "fail" });
+    // One call fewer than the minimum (5 a second over 1 s) that lets it judge.
+    for (let i = 0; i < 4; i++) assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 500);
+    clock.advance(BREAKER.samplingMs);
+    assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 500);
+    assert.equal(await breakerGauge(metrics), 0, "one recent failure is too few to judge");
+    for (let i = 0; i < 3; i++) assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 500);
+    assert.equal(await outcome(client.call("flaky", "Flaky.Call", {})), 500, "the fifth recent failure");
+    assert.equal(await breakerGauge(metrics), 2, "five recent failures open it");
   });
 
   it("breaker - client errors (4xx) never open it", async () => {

@@ -5,12 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { type TestContext, describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { CachedRegistry } from "./cache.js";
 import { registryConformance } from "./conformance.js";
 import { RegistryError, type RegisteredService, nodesOf } from "./index.js";
 import { MemoryRegistry } from "./memory.js";
-import { endpointNamed } from "../testing.js";
+import { ManualClock, endpointNamed } from "../testing.js";
 
 class CountingRegistry extends MemoryRegistry {
   lookups = 0;
@@ -27,15 +26,16 @@ function serviceOf(nodeId: string): RegisteredService {
   return { name: "users", version: "1.0.0", endpoints: [endpointNamed("UsersService.Get")], nodes: [{ id: nodeId, address: "127.0.0.1:4000", metadata: {} }] };
 }
 
-async function open(t: TestContext, maxAgeMs = 60_000): Promise<{ inner: CountingRegistry; cache: CachedRegistry }> {
+async function open(t: TestContext, maxAgeMs = 60_000): Promise<{ inner: CountingRegistry; cache: CachedRegistry; clock: ManualClock }> {
   const inner = new CountingRegistry();
-  const cache = new CachedRegistry(inner, { maxAgeMs });
+  const clock = new ManualClock();
+  const cache = new CachedRegistry(inner, { maxAgeMs, now: clock.now });
   t.after(async () => {
     await cache.close();
     await inner.close();
   });
   await inner.register(serviceOf("users-1"), { ttlMs: 60_000 });
-  return { inner, cache };
+  return { inner, cache, clock };
 }
 
 async function nodeIds(cache: CachedRegistry): Promise<string[]> {
@@ -74,23 +74,25 @@ describe("cached registry", () => {
   });
 
   it("cache - an entry older than maxAgeMs is fetched again", async (t) => {
-    const { inner, cache } = await open(t, 30);
+    const { inner, cache, clock } = await open(t, 30);
     await nodeIds(cache);
+    clock.advance(29);
     await nodeIds(cache);
-    assert.equal(inner.lookups, 1);
-    await delay(60);
+    assert.equal(inner.lookups, 1, "still fresh 1 ms before maxAgeMs");
+    clock.advance(1);
     await nodeIds(cache);
     assert.equal(inner.lookups, 2);
   });
 
   it("cache - when the inner registry fails, the last known nodes are still served", async (t) => {
-    const { inner, cache } = await open(t, 10);
+    const { inner, cache, clock } = await open(t, 10);
     assert.deepEqual(await nodeIds(cache), ["users-1"]);
     inner.failing = true;
-    await delay(30);
+    clock.advance(10);
     assert.deepEqual(await nodeIds(cache), ["users-1"]);
+    assert.equal(inner.lookups, 2, "the stale entry was refreshed, and the failure absorbed");
     assert.deepEqual(await nodeIds(cache), ["users-1"]);
-    assert.ok(inner.lookups >= 2, "the stale entry was never refreshed");
+    assert.equal(inner.lookups, 2, "after a failure the last known nodes serve for another maxAgeMs, without asking again");
   });
 
   it("cache - a failure before anything was known reaches the caller, and the next lookup retries", async (t) => {

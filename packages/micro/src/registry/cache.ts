@@ -8,6 +8,8 @@ import type { Registry, RegisterOptions, RegisteredService, WatchEvent, Watcher 
 export interface CacheOptions {
   /** Refresh an entry this old even without a watch event. @default 5000 */
   readonly maxAgeMs?: number;
+  /** The clock entries are aged by, epoch ms; tests pass a manual one. @default Date.now */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_CACHE_MAX_AGE_MS = 5000;
@@ -29,6 +31,7 @@ export class CachedRegistry implements Registry {
   readonly name: string;
   private readonly entries = new Map<string, Entry>();
   private readonly maxAgeMs: number;
+  private readonly now: () => number;
   private watcher: Watcher | undefined;
 
   constructor(
@@ -37,12 +40,13 @@ export class CachedRegistry implements Registry {
   ) {
     this.name = inner.name;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
+    this.now = options.now ?? Date.now;
   }
 
   async getService(name: string): Promise<RegisteredService[]> {
     this.watchOnce();
     const entry = this.entries.get(name);
-    if (entry?.valid && Date.now() - entry.fetchedAt < this.maxAgeMs) return entry.services;
+    if (entry?.valid && this.now() - entry.fetchedAt < this.maxAgeMs) return entry.services;
     if (entry?.pending && entry.pendingGeneration === entry.generation) return entry.pending;
     return this.refresh(name, entry);
   }
@@ -91,7 +95,7 @@ export class CachedRegistry implements Registry {
         if (entry.pending === pending) entry.pending = undefined;
         if (generation < entry.fetchedGeneration) return entry.services;
         entry.services = services;
-        entry.fetchedAt = Date.now();
+        entry.fetchedAt = this.now();
         entry.fetchedGeneration = generation;
         entry.valid = entry.generation === generation;
         return services;
@@ -104,7 +108,7 @@ export class CachedRegistry implements Registry {
         }
         // The registry is away: keep serving the last known nodes for another maxAge
         // instead of asking it again on every call.
-        entry.fetchedAt = Date.now();
+        entry.fetchedAt = this.now();
         entry.valid = true;
         return entry.services;
       },

@@ -19,6 +19,7 @@ import { HttpTransport } from "../http/index.js";
 import { StartupError } from "../startup/index.js";
 import { TcpTransport } from "../transport/tcp/index.js";
 import { Service } from "./index.js";
+import { waitFor } from "../testing.js";
 
 const echo = defineService({
   name: "echo",
@@ -62,9 +63,11 @@ describe("service", () => {
     registry.watch((e) => events.push(e));
     const service = newEchoService(registry);
     await service.start();
-    await new Promise((r) => setTimeout(r, 700));
-    assert.equal((await registry.getService("echo"))[0]?.nodes.length, 1, "still registered after twice the TTL");
-    assert.ok(events.filter((e) => e.action === "update").length >= 3, "refreshed on the interval");
+    const started = Date.now();
+    // Six refreshes on a 100 ms interval take at least 500 ms: well past the 300 ms TTL.
+    await waitFor(() => events.filter((e) => e.action === "update").length >= 6, { what: "six refreshes on the interval" });
+    assert.ok(Date.now() - started >= 300, "the TTL has run out at least once since the registration");
+    assert.equal((await registry.getService("echo"))[0]?.nodes.length, 1, "still registered after the TTL");
     assert.equal(events.filter((e) => e.action === "delete").length, 0);
     await service.stop();
   });
@@ -86,6 +89,7 @@ describe("service", () => {
   it("service - an in-flight call finishes before stop completes", async () => {
     const registry = new MemoryRegistry();
     let release: () => void = () => {};
+    let arrived = false;
     const gate = new Promise<void>((r) => (release = r));
     const slow = defineService({ name: "echo", handler: "Slow", endpoints: { Wait: { request: Type.Object({}), response: Type.Object({ done: Type.Boolean() }) } } });
     const service = new Service({
@@ -95,16 +99,26 @@ describe("service", () => {
       transport: new HttpTransport(),
       logger: createLogger("echo", "silent"),
       shutdownTimeoutMs: 5000,
-    }).handle(slow, { Wait: async () => (await gate, { done: true }) });
+    }).handle(slow, {
+      Wait: async () => {
+        arrived = true;
+        await gate;
+        return { done: true };
+      },
+    });
     await service.start();
     const caller = new MemoryRegistry();
     await caller.register((await registry.getService("echo"))[0]!, { ttlMs: 60_000 });
     const other = new Service({ name: "caller", version: "1", registry: caller, transport: new HttpTransport(), logger: createLogger("caller", "silent") });
     const client = other.client([slow] as const);
     const call = client.call("echo", "Slow.Wait", {});
-    await new Promise((r) => setTimeout(r, 100));
-    const stopping = service.stop();
-    setTimeout(release, 200);
+    await waitFor(() => arrived, { what: "the call to reach the handler" });
+    let stopped = false;
+    const stopping = service.stop().then(() => void (stopped = true));
+    // Deregistering is stop's first step; the drain comes after it.
+    await waitFor(async () => (await registry.getService("echo")).length === 0, { what: "stop to deregister" });
+    assert.equal(stopped, false, "stop waits for the call in flight");
+    release();
     assert.deepEqual(await call, { done: true });
     await stopping;
     await client.close();
@@ -139,10 +153,10 @@ describe("service", () => {
     database.up = false;
     const error = await client.call("echo", "EchoService.Say", { text: "x" }).catch((e: unknown) => e);
     assert.ok(error instanceof MicroError && error.code === 503, String(error));
-    await waitFor(async () => !(await registered()), "deregistered after the failed call");
+    await waitFor(async () => !(await registered()), { what: "deregistered after the failed call" });
     database.up = true;
     const back = performance.now();
-    await waitFor(registered, "registered again");
+    await waitFor(registered, { what: "registered again" });
     assert.ok(performance.now() - back < 2000, `back after ${Math.round(performance.now() - back)} ms`);
     await service.stop();
   });
@@ -220,13 +234,4 @@ function portOf(server: NetServer): number {
 
 function close(server: NetServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** Polls `condition` every 20 ms; fails after 5 s. */
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!(await condition())) {
-    if (Date.now() > until) assert.fail(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServerBinary } from "@gw/micro/nats/testing";
 import { type NatsConnection, connect, nkeyAuthenticator } from "@nats-io/transport-node";
+import { waitFor } from "@gw/micro/testing";
 import { freePort } from "../harness.js";
 import { readText, repoPath } from "./files.js";
 import { type Manifest, containersOf, podSpecOf } from "./kubernetes.js";
@@ -132,12 +133,7 @@ export async function runDeployNats(env: Readonly<Record<string, string>>): Prom
 }
 
 async function untilReady(output: () => string): Promise<boolean> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (output().includes("Server is ready")) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
+  return waitFor(() => output().includes("Server is ready"), { timeoutMs: 20_000, intervalMs: 20 }).catch(() => false);
 }
 
 async function stop(child: ChildProcess, exited: Promise<unknown>, dir: string): Promise<void> {

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { type TestContext, it } from "node:test";
 import { acquireNatsConnection } from "../connection.js";
 import { natsAvailable, requireNats, testNatsUrl } from "../testing.js";
+import { waitFor } from "../../testing.js";
 import { harness, requestOf, transportConformance } from "../../transport/conformance.js";
 import { MAX_MESSAGE_BYTES, ConnectionError, ConnectionLostError, type TransportClient, type TransportHandler, type TransportRequest } from "../../transport/index.js";
 import { CODE_HEADER, ERROR_HEADER, fromHeaders } from "./headers.js";
@@ -43,7 +44,7 @@ const natsUnderTest = async () => {
       const connection = await acquireNatsConnection({ servers: testNatsUrl() });
       t.after(() => connection.release());
       const pending = client.request(listener.address, requestOf("{}"));
-      while (!arrived) await new Promise((resolve) => setTimeout(resolve, 5));
+      await waitFor(() => arrived, { what: "the call to reach the node" });
       await connection.nc.reconnect();
       return { pending };
     },
@@ -108,18 +109,19 @@ it("nats transport - a connection dropped mid-call rejects with ConnectionLostEr
   const connection = await acquireNatsConnection({ servers: testNatsUrl() });
   t.after(() => connection.release());
   const pending = h.client.request(h.listener.address, requestOf("{}"));
-  while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await waitFor(() => calls > 0, { what: "the first call to reach the node" });
   await connection.nc.reconnect();
   await assert.rejects(pending, ConnectionLostError);
-  let answer: string | undefined;
-  while (answer === undefined) {
-    // Until the reconnect and the node's re-subscription land, a call is refused, never lost.
-    const result = await h.client.request(h.listener.address, requestOf("{}")).catch((error: unknown) => {
-      assert.ok(error instanceof ConnectionError, `expected ConnectionError, got ${String(error)}`);
-      return undefined;
-    });
-    if (result) answer = Buffer.from(result.body).toString();
-    else await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const answer = await waitFor(
+    async () => {
+      // Until the reconnect and the node's re-subscription land, a call is refused, never lost.
+      const result = await h.client.request(h.listener.address, requestOf("{}")).catch((error: unknown) => {
+        assert.ok(error instanceof ConnectionError, `expected ConnectionError, got ${String(error)}`);
+        return undefined;
+      });
+      return result && Buffer.from(result.body).toString();
+    },
+    { intervalMs: 20, what: "a call to be answered after the reconnect" },
+  );
   assert.equal(answer, "back");
 });

@@ -16,6 +16,7 @@ import { ERROR, REFUSED, REQUEST, RESPONSE, encodeAnswer, encodeRequest, frameBo
 import { TcpTransport } from "./index.js";
 import { FrameReader } from "./reader.js";
 import { RawPeer, hangingNodeProcess, nextLine } from "./testing.js";
+import { waitFor } from "../../testing.js";
 
 const tcpUnderTest = async () => ({
   transport: new TcpTransport(),
@@ -133,6 +134,7 @@ it("tcp transport - calls pipelined on one connection are matched to their answe
     async (request) => {
       const n = Number(text(request.body));
       if (n === 1) await firstHeld;
+      // Answers at uneven times, so they leave in another order than they came: the subject.
       else await delay((n * 7) % 11);
       return { ok: true, body: Buffer.from(`${n}:${request.metadata["n"]}`) };
     },
@@ -164,7 +166,7 @@ it("tcp transport - after a call times out its late answer is dropped and the co
   const slow = client.request(listener.address, requestOf("slow", { timeoutMs: 50 }));
   await assert.rejects(slow, CallTimeoutError);
   release();
-  while (answered === 0) await delay(5);
+  await waitFor(() => answered > 0, { what: "the late answer to be sent" });
   // Pipelined behind the late answer on the same connection: each must reach only its own call.
   const answers = await Promise.all(["a", "b", "c"].map((body) => client.request(listener.address, requestOf(body))));
   assert.deepEqual(answers.map((answer) => text(answer.body)), ["a", "b", "c"]);
@@ -174,8 +176,12 @@ it("tcp transport - after a call times out its late answer is dropped and the co
 it("tcp transport - a call leaves no timer behind, however it ends", async (t) => {
   let release = (): void => {};
   const held = new Promise<void>((resolve) => (release = resolve));
+  let holding = 0;
   const { client, listener } = await listen(t, async (request) => {
-    if (text(request.body) === "held") await held;
+    if (text(request.body) === "held") {
+      holding++;
+      await held;
+    }
     return { ok: true, body: request.body };
   });
   const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
@@ -186,7 +192,7 @@ it("tcp transport - a call leaves no timer behind, however it ends", async (t) =
   await Promise.all(Array.from({ length: 50 }, (_, n) => client.request(listener.address, requestOf(String(n), { timeoutMs: 60_000 }))));
   assert.equal(timers(), before, "answered calls left timers");
   const pending = Array.from({ length: 5 }, () => client.request(listener.address, requestOf("held", { timeoutMs: 60_000 })));
-  await delay(20);
+  await waitFor(() => holding === 5, { what: "the five calls to reach the handler" });
   assert.equal(timers(), before + 5, "a waiting call holds exactly one timer");
   await client.close();
   await Promise.all(pending.map((call) => assert.rejects(call, ConnectionLostError)));
@@ -197,14 +203,16 @@ it("tcp transport - a call leaves no timer behind, however it ends", async (t) =
 it("tcp transport - a draining node refuses requests that cross its GOAWAY and answers those it took", async (t) => {
   let release = (): void => {};
   const held = new Promise<void>((resolve) => (release = resolve));
+  let reached = false;
   const { listener } = await listen(t, async (request) => {
+    reached = true;
     await held;
     return { ok: true, body: request.body };
   });
   const peer = await RawPeer.open(listener.address);
   t.after(() => peer.socket.destroy());
   peer.write(encodeRequest(1, requestOf("taken")));
-  await delay(20);
+  await waitFor(() => reached, { what: "the node to take the first request" });
   const closing = listener.close(5000);
   const [goAway] = await peer.received(1);
   assert.equal(frameId(goAway as Buffer), 0);

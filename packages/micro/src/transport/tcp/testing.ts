@@ -47,6 +47,7 @@ export class RawPeer {
     while (this.frames.length < count) {
       if (this.socket.destroyed) throw new Error(`connection closed after ${this.frames.length} of ${count} frames`);
       if (Date.now() > deadline) throw new Error(`timed out after ${this.frames.length} of ${count} frames`);
+      // Woken by the next frame; the 20 ms bound only lets a close or the deadline be noticed.
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         setTimeout(resolve, 20);
