@@ -63,7 +63,7 @@ const ERROR_RESPONSES: Readonly<Record<number, ErrorResponse>> = {
   401: { name: "Unauthorized", description: "No bearer token, or one that does not verify.", example: ["gateway", "a Bearer token is required"],
     headers: { "WWW-Authenticate": { description: "The RFC 6750 challenge.", schema: { type: "string" } } } },
   403: { name: "Forbidden", description: "The token verified, but its caller may not do this.", example: ["gateway", "this needs the admin role"] },
-  404: { name: "NotFound", description: "Nothing has this id.", example: ["users", "user 7 not found"] },
+  404: { name: "NotFound", description: "Nothing has this id.", example: ["billing", "invoice 7 not found"] },
   413: { name: "PayloadTooLarge", description: "The body exceeds 1 MiB.", example: ["gateway", "body: exceeds the 1 MiB limit"] },
   415: { name: "UnsupportedMediaType", description: "The body is not `application/json`.", example: ["gateway", "content-type: must be application/json"] },
   429: {
@@ -75,9 +75,9 @@ const ERROR_RESPONSES: Readonly<Record<number, ErrorResponse>> = {
   503: {
     name: "ServiceUnavailable",
     description: "No node of the service that answers this is available, or its circuit is open.",
-    example: ["users", "service users has no reachable node"],
+    example: ["billing", "service billing has no reachable node"],
   },
-  504: { name: "GatewayTimeout", description: "The service did not answer within the deadline.", example: ["users", "deadline exceeded"] },
+  504: { name: "GatewayTimeout", description: "The service did not answer within the deadline.", example: ["billing", "deadline exceeded"] },
 };
 
 const DEFAULT_ERROR = "Error";
