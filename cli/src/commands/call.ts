@@ -64,7 +64,7 @@ export const callCommand: Command = {
       if (config.auth.enabled && token !== undefined) {
         const verified = await verifyToken(environment.env, token);
         if (!verified.ok) {
-          print(unauthorized(CLI_NAME, verified.detail).toJSON());
+          print(unauthorized(CLI_NAME, verified.detail, { reason: "token_invalid" }).toJSON());
           return 1;
         }
         identity = verified.identity;
@@ -72,7 +72,7 @@ export const callCommand: Command = {
         if (rule !== undefined && rule !== "public") {
           const verdict = authorize(identity, rule, isRecord(request) ? request : undefined);
           if (!verdict.allowed) {
-            print(forbidden(CLI_NAME, verdict.reason).toJSON());
+            print(forbidden(CLI_NAME, verdict.reason, { reason: "forbidden" }).toJSON());
             return 1;
           }
         }

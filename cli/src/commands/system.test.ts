@@ -228,7 +228,7 @@ describe("micro call", () => {
     const invalid = await micro(env, "call", "echo", "EchoService.Say", "{}", "--json");
     assert.equal(invalid.code, 1);
     const shape = json(invalid) as { id: string; code: number; detail: string; status: string };
-    assert.deepEqual({ ...shape, detail: undefined }, { id: "echo", code: 400, detail: undefined, status: "Bad Request" });
+    assert.deepEqual({ ...shape, detail: undefined }, { id: "echo", code: 400, detail: undefined, status: "Bad Request", reason: "invalid_request" });
     assert.match(shape.detail, /text/);
     const nobody = await micro(env, "call", "nobody", "Nobody.Call", "{}", "--json");
     assert.equal(nobody.code, 1);
@@ -267,20 +267,20 @@ describe("micro call", () => {
 
     const noRole = await micro(env, "call", "echo", "EchoService.Slow", "{}", "--token", await token("7", []), "--json");
     assert.equal(noRole.code, 1);
-    assert.deepEqual(json(noRole), { id: "micro", code: 403, detail: "this needs the admin role", status: "Forbidden" });
+    assert.deepEqual(json(noRole), { id: "micro", code: 403, detail: "this needs the admin role", status: "Forbidden", reason: "forbidden" });
     const notOwn = await micro(env, "call", "echo", "EchoService.Refuse", '{"why":"8"}', "--token", await token("7", []), "--json");
-    assert.deepEqual(json(notOwn), { id: "micro", code: 403, detail: "this is allowed on your own why only", status: "Forbidden" });
+    assert.deepEqual(json(notOwn), { id: "micro", code: 403, detail: "this is allowed on your own why only", status: "Forbidden", reason: "forbidden" });
 
     const forged = await micro(env, "call", "echo", "EchoService.Say", '{"text":"hi"}', "--token", await token("7", [], "another-secret-of-at-least-32-bytes-long!"), "--json");
     assert.equal(forged.code, 1);
-    assert.deepEqual(json(forged), { id: "micro", code: 401, detail: "the token's signature is invalid", status: "Unauthorized" });
+    assert.deepEqual(json(forged), { id: "micro", code: 401, detail: "the token's signature is invalid", status: "Unauthorized", reason: "token_invalid" });
 
     const itself = await micro(env, "call", "echo", "EchoService.Say", '{"text":"hi"}', "--json");
     assert.equal((json(itself) as { caller: string }).caller, "micro via micro");
 
     const unsigned = await micro({ ...env, MICRO_AUTH_SECRET: "x".repeat(40) }, "call", "echo", "EchoService.Say", '{"text":"hi"}', "--json");
     assert.equal(unsigned.code, 1);
-    assert.deepEqual(json(unsigned), { id: "echo", code: 401, detail: "the call credential's signature is invalid", status: "Unauthorized" });
+    assert.deepEqual(json(unsigned), { id: "echo", code: 401, detail: "the call credential's signature is invalid", status: "Unauthorized", reason: "credential_invalid" });
   });
 });
 
