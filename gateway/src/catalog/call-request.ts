@@ -34,6 +34,9 @@ export function rawFields(match: Match, http: HttpParts): Record<string, unknown
   for (const [field, value] of Object.entries(query)) {
     if (served.queryTakesRest || served.queryFields.has(field)) entries.push([field, value]);
   }
+  if (!served.queryTakesRest && http.body === undefined && takesBody(match, entries)) {
+    throw badRequest(GATEWAY_ID, "body: is required", { reason: "body_required" });
+  }
   if (!served.queryTakesRest && http.body !== undefined) {
     if (typeof http.body !== "object" || http.body === null || Array.isArray(http.body)) {
       throw badRequest(GATEWAY_ID, "body: must be an object", INVALID);
@@ -61,6 +64,14 @@ export function callRequest(match: Match, raw: Record<string, unknown>): Record<
   const validate = validatorOf(endpoint.request);
   if (!validate(raw)) throw badRequest(GATEWAY_ID, describeValidationError(validate.errors, "body"), INVALID);
   return raw;
+}
+
+/** Whether the request needs fields only a body can give: some required field the path and query did not. */
+function takesBody(match: Match, given: readonly [string, unknown][]): boolean {
+  const required = (match.route.endpoint.request as { required?: unknown }).required;
+  if (!Array.isArray(required)) return false;
+  const from = new Set(given.map(([field]) => field));
+  return required.some((field) => typeof field === "string" && !from.has(field));
 }
 
 function converted(value: string, type: unknown): unknown {

@@ -102,13 +102,13 @@ export function gatewayContract(label: string, start: () => Promise<Running>, op
       const json = JSON.stringify({ email: "typed@example.com", name: "Typed" });
       for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/xml"]) {
         const reply = await call("POST", "/users", undefined, { raw: json, headers: { "content-type": type } });
-        expectError(reply, 415, "content-type");
+        expectError(reply, 415, "unsupported_media_type", "content-type");
         assert.equal(typeof reply.headers["x-request-id"], "string");
       }
-      expectError(await call("PATCH", "/products/100", undefined, { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "content-type");
-      expectError(await call("POST", "/users", undefined, { raw: "", headers: { "content-type": "application/json" } }), 400, "body");
-      expectError(await call("POST", "/orders", undefined, { raw: "", headers: { "content-type": "application/json" } }), 400, "body");
-      expectError(await call("POST", "/users"), 400, "body");
+      expectError(await call("PATCH", "/products/100", undefined, { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type", "content-type");
+      expectError(await call("POST", "/users", undefined, { raw: "", headers: { "content-type": "application/json" } }), 400, "body_required", "body");
+      expectError(await call("POST", "/orders", undefined, { raw: "", headers: { "content-type": "application/json" } }), 400, "body_required", "body");
+      expectError(await call("POST", "/users"), 400, "body_required", "body");
       // Nothing was created by any of them.
       const list = await call("GET", "/users?limit=500");
       assert.ok(!((list.body as Json).users as Json[]).some((u) => u.email === "typed@example.com"));
