@@ -76,7 +76,7 @@ export const contract = defineService({
     "src/handler.ts": `/**
  * ${handler}: the handler whose methods are the ${name} endpoints.
  */
-import type { HandlerContext, HandlerOf, RequestOf } from "@gw/micro";
+import type { CallContext, HandlerOf, RequestOf } from "@gw/micro";
 import type { contract } from "./contract.js";
 import type { CallStore } from "./store.js";
 
@@ -85,7 +85,7 @@ type Api = HandlerOf<typeof contract>;
 export class ${handler} implements Api {
   constructor(private readonly store: CallStore) {}
 
-  async Call({ name }: RequestOf<typeof contract, "Call">, context: HandlerContext) {
+  async Call({ name }: RequestOf<typeof contract, "Call">, context: CallContext) {
     await this.store.record(name, context);
     return { message: \`Hello \${name}\` };
   }
@@ -141,9 +141,9 @@ await service.run();
  * default) and real PostgreSQL (\`DATABASE_URL\`), on the service's real migrations.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type DatabaseKind, pgliteKind, postgresKind, suiteDatabase } from "@gw/database/testing";
+import { type DatabaseKind, freshDatabases, pgliteKind, postgresKind } from "@gw/database/testing";
 import { type HandlerOf, Server, type WireError } from "@gw/micro";
 import { handlerTesting } from "@gw/micro/testing";
 import { contract } from "./contract.js";
@@ -156,11 +156,15 @@ const MIGRATIONS = fileURLToPath(new URL("../migrations/", import.meta.url));
 const { context } = handlerTesting("${name}", "${handler}");
 
 function behaviour(kind: DatabaseKind): void {
-  const open = suiteDatabase(kind, { migrations: MIGRATIONS }, ({ db }) => {
-    const store = new CallStore(db);
+  // A database of its own for each test, migrated: tests never see each other's rows.
+  const fresh = freshDatabases(kind, { migrations: MIGRATIONS });
+  const open = async (t: TestContext) => {
+    const prepared = await fresh(t);
+    if (!prepared) return undefined;
+    const store = new CallStore(prepared.db);
     const handler: HandlerOf<typeof contract> = new ${handler}(store);
     return { store, handler, server: new Server({ name: "${name}" }).handle(contract, handler) };
-  });
+  };
 
   test(\`${name} - Call says hello to the name and records the greeting (\${kind.name})\`, async (t) => {
     const f = await open(t);
