@@ -145,6 +145,23 @@ describe("catalog - the live catalog", () => {
     await registry.close();
   });
 
+  test("catalog - versions merge: a version that registers fewer endpoints takes no route from another, and the highest version wins", async () => {
+    const registry = new MemoryRegistry();
+    const catalog = new LiveCatalog({ registry, logger });
+    await catalog.start();
+    const node = (id: string) => ({ id, address: "127.0.0.1:1", metadata: {} });
+    await registry.register({ name: "users", version: "1.0.0", endpoints: endpointsOf(users), nodes: [node("u-1")] }, { ttlMs: 60_000 });
+    const bare = endpointsOf(users).map((e) => ({ ...e, metadata: {} }));
+    await registry.register({ name: "users", version: "0.9.0", endpoints: bare.slice(0, 1), nodes: [node("u-old")] }, { ttlMs: 60_000 });
+    assert.equal(catalog.table.find("GET", "/users/1", {})?.route.service, "users", "0.9.0 takes nothing away");
+    const moved = endpointsOf(users).map((e) => (e.name === "UsersService.Get" ? { ...e, metadata: { ...e.metadata, http: [{ method: "GET" as const, path: "/people/{id}" }] } } : e));
+    await registry.register({ name: "users", version: "1.10.0", endpoints: moved, nodes: [node("u-new")] }, { ttlMs: 60_000 });
+    assert.equal(catalog.table.find("GET", "/people/1", {})?.route.endpoint.name, "UsersService.Get", "1.10.0 is newer than 1.0.0");
+    assert.equal(catalog.table.find("GET", "/users/1", {}), undefined);
+    catalog.close();
+    await registry.close();
+  });
+
   test("catalog - at start, services are read in name order, so the choice between rivals does not depend on timing", async () => {
     const registry = new MemoryRegistry();
     const rival = { name: "aardvark", version: "1", endpoints: [endpoint("AardvarkService.Get", [{ method: "GET", path: "/users/{id}" }])], nodes: [{ id: "a-1", address: "127.0.0.1:1", metadata: {} }] };

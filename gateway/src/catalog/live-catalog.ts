@@ -25,6 +25,8 @@ export interface LiveCatalogOptions {
 export class LiveCatalog {
   private current = new RouteTable([]);
   private readonly catalogs = new Map<string, readonly Endpoint[]>();
+  /** What each version of each service registered: a service's catalog merges its versions. */
+  private readonly versions = new Map<string, Map<string, readonly Endpoint[]>>();
   private readonly fingerprints = new Map<string, string>();
   private readonly reported = new Set<string>();
   private readonly listeners = new Set<(table: RouteTable) => void>();
@@ -99,9 +101,13 @@ export class LiveCatalog {
       // A service registered with no endpoints says nothing about its routes.
       if (service.endpoints.length === 0 || service.nodes.length === 0) continue;
       const fingerprint = JSON.stringify(service.endpoints);
-      if (this.fingerprints.get(service.name) === fingerprint) continue;
-      this.fingerprints.set(service.name, fingerprint);
-      this.catalogs.set(service.name, service.endpoints);
+      const key = `${service.name}@${service.version}`;
+      if (this.fingerprints.get(key) === fingerprint) continue;
+      this.fingerprints.set(key, fingerprint);
+      const versions = this.versions.get(service.name) ?? new Map<string, readonly Endpoint[]>();
+      versions.set(service.version, service.endpoints);
+      this.versions.set(service.name, versions);
+      this.catalogs.set(service.name, merged(versions));
       changed = true;
     }
     if (changed) this.rebuild();
@@ -128,4 +134,33 @@ export class LiveCatalog {
     this.options.logger.info({ routes: table.routes.length, services: catalogs.length }, "catalog routes rebuilt");
     for (const listener of this.listeners) listener(table);
   }
+}
+
+/**
+ * One catalog from every version a service registered: each endpoint as the highest version
+ * declares it. Several versions run side by side during a rolling upgrade (or a test's stand-in
+ * registers a few endpoints of its own); neither may take away the routes of the other.
+ */
+function merged(versions: ReadonlyMap<string, readonly Endpoint[]>): readonly Endpoint[] {
+  const byName = new Map<string, Endpoint>();
+  for (const version of [...versions.keys()].sort(newestFirst)) {
+    for (const endpoint of versions.get(version) ?? []) if (!byName.has(endpoint.name)) byName.set(endpoint.name, endpoint);
+  }
+  return [...byName.values()];
+}
+
+/** `1.10.0` before `1.9.2` before `1.9`; parts that are not numbers compare as text. */
+function newestFirst(a: string, b: string): number {
+  const pa = a.split(/[.-]/);
+  const pb = b.split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? "";
+    const y = pb[i] ?? "";
+    if (x === y) continue;
+    const nx = Number(x);
+    const ny = Number(y);
+    if (x !== "" && y !== "" && Number.isInteger(nx) && Number.isInteger(ny)) return ny - nx;
+    return y.localeCompare(x);
+  }
+  return 0;
 }
