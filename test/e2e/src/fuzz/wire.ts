@@ -51,7 +51,13 @@ export function sendOverSocket(request: FuzzRequest, base: URL): Promise<Answer>
       chunks.push(chunk);
       finish(undefined);
     });
-    socket.on("error", (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      // A server may answer and stop reading before the request is all sent (a refused header
+      // block): the write fails, but the answer can still be read, as curl reads it. Only the
+      // close decides then; a reset (ECONNRESET) is a failure.
+      if (error.code === "EPIPE") return;
+      finish(error.code ?? error.message);
+    });
     socket.on("close", () => finish("connection closed without an answer"));
     socket.write(bytes);
   });
