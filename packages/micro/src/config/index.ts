@@ -2,6 +2,7 @@
  * Environment configuration, validated once at start. A bad or missing value stops the
  * program with one line naming the variable and what it expects.
  */
+import { isName } from "../registry/names.js";
 import { StartupError, startupFailureLine } from "../startup/error.js";
 
 /** A bad or missing variable: a start-up failure, printed as `<program>: configuration error: …`. */
@@ -67,8 +68,8 @@ export class EnvReader {
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
     const names = raw.split(",").map((n) => n.trim()).filter((n) => n !== "");
-    const bad = names.find((n) => !/^[a-z][a-z0-9.-]{0,62}$/.test(n));
-    if (bad !== undefined) throw new ConfigError(name, "comma-separated service names (lower-case letters, digits, dots and dashes)", raw);
+    // The registry's own rule: a name it would refuse to register can never be expected.
+    if (!names.every(isName)) throw new ConfigError(name, "comma-separated service names (letters, digits, dots, dashes and underscores)", raw);
     return [...new Set(names)];
   }
 

@@ -90,3 +90,16 @@ function isEndpoint(value: unknown): value is Endpoint {
   return isObject(value) && typeof value.name === "string" && isObject(value.request) && isObject(value.response) && isObject(value.metadata);
 }
 
+/** The longest delay a Node timer takes; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * How long until the soonest of `known` expires (a millisecond past it, so it has), for a tail's
+ * expiry timer; undefined when nothing is known.
+ */
+export function delayUntilNextExpiry(known: Iterable<{ readonly record: NodeRecord }>, now = Date.now()): number | undefined {
+  let soonest = Infinity;
+  for (const { record } of known) soonest = Math.min(soonest, record.expiresAt);
+  if (soonest === Infinity) return undefined;
+  return Math.min(Math.max(soonest - now + 1, 0), MAX_TIMER_MS);
+}

@@ -15,6 +15,26 @@ export class Watchers {
     return { stop: () => void this.listeners.delete(entry) };
   }
 
+  /**
+   * Adds `listener` to a registry whose changes come from `source` (a tail of its storage): the
+   * first watcher starts the source, a later one first lets it catch up so the others hear what is
+   * pending, and the last to stop stops it. Stopping twice is harmless.
+   */
+  watchFrom(source: { start(): void; stop(): void; catchUp?(): void }, listener: Listener, service?: string): Watcher {
+    if (this.size === 0) source.start();
+    else source.catchUp?.();
+    const watcher = this.add(listener, service);
+    let stopped = false;
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        watcher.stop();
+        if (this.size === 0) source.stop();
+      },
+    };
+  }
+
   emit(event: WatchEvent): void {
     for (const { listener, service } of this.listeners) {
       if (service !== undefined && service !== event.service.name) continue;

@@ -101,17 +101,7 @@ export class NatsRegistry implements Registry {
 
   watch(listener: (event: WatchEvent) => void, options?: { service?: string }): Watcher {
     if (options?.service !== undefined) checkName(this.name, "service name", options.service);
-    if (this.watchers.size === 0) this.tail.start();
-    const watcher = this.watchers.add(listener, options?.service);
-    let stopped = false;
-    return {
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        watcher.stop();
-        if (this.watchers.size === 0) this.tail.stop();
-      },
-    };
+    return this.watchers.watchFrom(this.tail, listener, options?.service);
   }
 
   /** Connected, and the bucket answers. */

@@ -15,13 +15,12 @@
 import type { KvWatchEntry } from "@nats-io/kv";
 import type { QueuedIterator } from "@nats-io/transport-node";
 import { type NodeRecord, type WatchAction, type WatchEvent, serviceWithNode } from "../../registry/index.js";
+import { delayUntilNextExpiry } from "../../registry/records.js";
 import { type StoredRecord, decodeEntry, deleteExpired, readRecords } from "./records.js";
 import type { Bucket } from "./store.js";
 
 /** Wait before a new session after a failed or ended one. */
 export const RESTART_DELAY_MS = 1_000;
-/** setTimeout's ceiling; a longer TTL is simply rechecked when the timer fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Session {
   stopped: boolean;
@@ -157,10 +156,8 @@ export class KvTail {
   private armExpiry(): void {
     clearTimeout(this.expiry);
     this.expiry = undefined;
-    let soonest = Infinity;
-    for (const { record } of this.known.values()) soonest = Math.min(soonest, record.expiresAt);
-    if (soonest === Infinity) return;
-    const delay = Math.min(Math.max(soonest - Date.now() + 1, 0), MAX_TIMER_MS);
+    const delay = delayUntilNextExpiry(this.known.values());
+    if (delay === undefined) return;
     this.expiry = setTimeout(() => this.expire(), delay);
     this.expiry.unref();
   }

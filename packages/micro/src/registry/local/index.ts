@@ -95,18 +95,7 @@ export class LocalRegistry implements Registry {
     if (options?.service !== undefined) checkName(this.name, "service name", options.service);
     this.checkFolder();
     // The first watcher takes the baseline; later ones first flush what is pending to the others.
-    if (this.watchers.size === 0) this.tail.start();
-    else this.tail.catchUp();
-    const watcher = this.watchers.add(listener, options?.service);
-    let stopped = false;
-    return {
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        watcher.stop();
-        if (this.watchers.size === 0) this.tail.stop();
-      },
-    };
+    return this.watchers.watchFrom(this.tail, listener, options?.service);
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { type WatchEvent, serviceWithNode } from "../index.js";
+import { delayUntilNextExpiry } from "../records.js";
 import { FOLDER_MODE } from "./permissions.js";
 import { type ScannedRecord, scanSync } from "./records.js";
 
@@ -15,8 +16,6 @@ import { type ScannedRecord, scanSync } from "./records.js";
 export const POLL_INTERVAL_MS = 1_000;
 /** One registration makes several fs events (temp file, write, rename); they are folded into one scan. */
 const SETTLE_MS = 2;
-/** setTimeout's ceiling; a longer TTL is simply rechecked by the poll. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The key for the top folder's fs watcher; service folders use their name, which is never empty. */
 const ROOT = "";
 
@@ -138,10 +137,8 @@ export class DirectoryTail {
   private armExpiry(): void {
     clearTimeout(this.expiry);
     this.expiry = undefined;
-    let soonest = Infinity;
-    for (const { record } of this.known.values()) soonest = Math.min(soonest, record.expiresAt);
-    if (soonest === Infinity) return;
-    const delay = Math.min(Math.max(soonest - Date.now() + 1, 0), MAX_TIMER_MS);
+    const delay = delayUntilNextExpiry(this.known.values());
+    if (delay === undefined) return;
     this.expiry = setTimeout(() => this.scan(true), delay);
     this.expiry.unref();
   }
